@@ -1,0 +1,77 @@
+"""detrend, filter and taper with ObsPy's meaning (and ObsPy's code where it has it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import obspy.signal.detrend as obspy_detrend
+import obspy.signal.filter as obspy_filter
+import scipy.signal
+
+from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.errors import ArgumentError
+from sparkseis.core.seismic import BasicSeismic
+
+_DETRENDS = ("constant", "demean", "linear", "simple", "polynomial", "spline")
+_FILTERS = ("bandpass", "bandstop", "lowpass", "highpass")
+
+
+def _rows(d: BasicSeismic) -> list[np.ndarray]:
+    """The 1-D sample arrays of a datum (one for TimeSeries, three for Seismogram)."""
+    return [d.data] if d.data.ndim == 1 else list(d.data)
+
+
+def _check_detrend(type: str = "constant", **options) -> None:
+    if type not in _DETRENDS:
+        raise ArgumentError(f"detrend: type must be one of {_DETRENDS}, got {type!r}")
+
+
+@seismic_function(validate=_check_detrend)
+def detrend(d: BasicSeismic, type: str = "constant", **options) -> BasicSeismic:
+    """Remove the mean ("constant"/"demean"), a line ("linear"), the end-to-end line ("simple"),
+    a polynomial (order=) or a spline (order=, dspline=), as ObsPy's Trace.detrend does."""
+    if type in ("constant", "demean"):
+        d.data -= d.data.mean(axis=-1, keepdims=True)
+    elif type == "linear":
+        d.data = scipy.signal.detrend(d.data, axis=-1, type="linear")
+    else:
+        func = getattr(obspy_detrend, type)
+        for row in _rows(d):
+            row[:] = func(row.copy(), **options)
+    return d
+
+
+def _check_filter(type: str = "bandpass", **options) -> None:
+    if type not in _FILTERS:
+        raise ArgumentError(f"filter: type must be one of {_FILTERS}, got {type!r}")
+    for key in ("freq", "freqmin", "freqmax"):
+        if key in options and not options[key] > 0:
+            raise ArgumentError(f"filter: {key} must be a positive frequency in Hz, got {options[key]!r}")
+
+
+@seismic_function(validate=_check_filter)
+def filter(d: BasicSeismic, type: str = "bandpass", **options) -> BasicSeismic:
+    """Butterworth filter (ObsPy's obspy.signal.filter): freq/freqmin/freqmax in Hz, corners, zerophase."""
+    func = getattr(obspy_filter, type)
+    df = d.samprate()
+    for row in _rows(d):
+        row[:] = func(row, df=df, **options)
+    return d
+
+
+def _check_taper(max_percentage: float = 0.05, type: str = "hann", max_length: float | None = None, side: str = "both") -> None:
+    if max_percentage is not None and not 0 <= max_percentage <= 0.5:
+        raise ArgumentError(f"taper: max_percentage must be within [0, 0.5], got {max_percentage!r}")
+    if side not in ("both", "left", "right"):
+        raise ArgumentError(f"taper: side must be 'both', 'left' or 'right', got {side!r}")
+
+
+@seismic_function(validate=_check_taper)
+def taper(d: BasicSeismic, max_percentage: float = 0.05, type: str = "hann", max_length: float | None = None, side: str = "both") -> BasicSeismic:
+    """Taper the ends as ObsPy's Trace.taper does (max_length in s)."""
+    from obspy import Trace
+
+    for row in _rows(d):
+        tr = Trace(data=row.copy(), header={"delta": d.dt})
+        tr.taper(max_percentage, type=type, max_length=max_length, side=side)
+        row[:] = tr.data
+    return d

@@ -1,0 +1,50 @@
+"""Ensembles: a group of data with shared metadata (e.g. one event's records)."""
+
+from __future__ import annotations
+
+from sparkseis.core.errors import ErrorLogger
+from sparkseis.core.metadata import Metadata
+from sparkseis.core.seismic import Seismogram, TimeSeries
+
+
+class _Ensemble(Metadata):
+    """Ensemble metadata, a `member` list, a live flag and an error log."""
+
+    __slots__ = ("member", "live", "elog")
+    member_type: type = object
+
+    def __init__(self, members: list | None = None, metadata: dict | None = None):
+        Metadata.__init__(self, metadata)
+        self.member = list(members or [])
+        for m in self.member:
+            if not isinstance(m, self.member_type):
+                raise TypeError(f"{type(self).__name__} members must be {self.member_type.__name__}, got {type(m).__name__}")
+        self.live = True
+        self.elog = ErrorLogger()
+
+    def kill(self) -> None:
+        self.live = False
+
+    def dead(self) -> bool:
+        return not self.live
+
+    def __len__(self) -> int:
+        return len(self.member)
+
+    def __getstate__(self):
+        return (self._md, self.member, self.live, self.elog.__getstate__())
+
+    def __setstate__(self, state):
+        self._md, self.member, self.live, log = state
+        self.elog = ErrorLogger()
+        self.elog.__setstate__(log)
+
+
+class TimeSeriesEnsemble(_Ensemble):
+    __slots__ = ()
+    member_type = TimeSeries
+
+
+class SeismogramEnsemble(_Ensemble):
+    __slots__ = ()
+    member_type = Seismogram

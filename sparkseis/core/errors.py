@@ -1,0 +1,105 @@
+"""Error severities, the per-datum error log, and the exceptions of sparkseis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import IntEnum
+from typing import NamedTuple
+
+
+class ErrorSeverity(IntEnum):
+    """How bad a logged problem is; a lower value is worse (MsPASS's order)."""
+
+    Fatal = 0
+    Invalid = 1
+    Suspect = 2
+    Complaint = 3
+    Debug = 4
+    Informational = 5
+
+
+class LogEntry(NamedTuple):
+    """One error-log entry: which algorithm, what happened, how bad."""
+
+    algorithm: str
+    message: str
+    severity: ErrorSeverity
+
+
+class SeismicError(Exception):
+    """An error raised by sparkseis code, carrying a severity."""
+
+    def __init__(self, message: str, severity: ErrorSeverity = ErrorSeverity.Fatal):
+        super().__init__(message)
+        self.severity = severity
+
+
+class ArgumentError(ValueError):
+    """A caller passed arguments that can never work (raised, never turned into a kill)."""
+
+
+class MetadataKeyError(KeyError):
+    """A metadata key was read that the header does not define."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
+        return str(self.args[0]) if self.args else "undefined metadata key"
+
+
+class ErrorLogger:
+    """An ordered list of `LogEntry`; logging never kills a datum."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: list | None = None):
+        self._entries: list[LogEntry] = [LogEntry(a, m, ErrorSeverity(s)) for a, m, s in (entries or [])]
+
+    def log_error(self, algorithm: str, message: str, severity: ErrorSeverity | int | str = ErrorSeverity.Invalid) -> None:
+        """Append an entry; `severity` may be an ErrorSeverity, its value or its name."""
+        if isinstance(severity, str):
+            severity = ErrorSeverity[severity]
+        self._entries.append(LogEntry(str(algorithm), str(message), ErrorSeverity(severity)))
+
+    def get_error_log(self) -> list[LogEntry]:
+        return list(self._entries)
+
+    def worst_errors(self) -> list[LogEntry]:
+        """The entries of the worst severity present (empty if the log is empty)."""
+        if not self._entries:
+            return []
+        worst = min(e.severity for e in self._entries)
+        return [e for e in self._entries if e.severity == worst]
+
+    def size(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def extend(self, other: ErrorLogger) -> None:
+        self._entries.extend(other._entries)
+
+    def to_list(self) -> list[dict]:
+        """Entries as plain dicts (for storing in a database document)."""
+        return [{"algorithm": e.algorithm, "message": e.message, "severity": e.severity.name} for e in self._entries]
+
+    @classmethod
+    def from_list(cls, entries: list[dict]) -> ErrorLogger:
+        return cls([(e["algorithm"], e["message"], ErrorSeverity[e["severity"]]) for e in entries])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[LogEntry]:
+        return iter(self._entries)
+
+    def __getitem__(self, i: int) -> LogEntry:
+        return self._entries[i]
+
+    def __getstate__(self):
+        return [tuple(e[:2]) + (int(e[2]),) for e in self._entries]
+
+    def __setstate__(self, state):
+        self._entries = [LogEntry(a, m, ErrorSeverity(s)) for a, m, s in state]
+
+    def __repr__(self) -> str:
+        return f"ErrorLogger({[(e.algorithm, e.message, e.severity.name) for e in self._entries]})"

@@ -1,0 +1,210 @@
+"""TimeSeries (one channel) and Seismogram (three components) with MsPASS's time semantics."""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+from sparkseis.core.errors import ErrorLogger, SeismicError
+from sparkseis.core.metadata import Metadata
+
+
+class TimeReferenceType(Enum):
+    """Whether a datum's t0 is an epoch time (UTC) or relative to some event."""
+
+    UTC = "UTC"
+    Relative = "relative"
+
+
+class BasicSeismic(Metadata):
+    """Time axis, live flag, header and error log shared by TimeSeries and Seismogram.
+
+    time(i) = t0 + i*dt (s); endtime = t0 + (npts-1)*dt; sample_number(t) = round((t-t0)/dt).
+    """
+
+    __slots__ = ("data", "t0", "dt", "live", "tref", "t0shift", "elog")
+
+    def _init_basic(self, t0: float, dt: float, metadata: dict | Metadata | None, tref: TimeReferenceType) -> None:
+        Metadata.__init__(self, metadata.todict() if isinstance(metadata, Metadata) else metadata)
+        if not (dt > 0 and math.isfinite(dt)):
+            raise ValueError(f"sample interval dt must be a positive number of seconds, got {dt!r}")
+        self.t0 = float(t0)
+        self.dt = float(dt)
+        self.live = True
+        self.tref = tref
+        self.t0shift: float | None = None
+        self.elog = ErrorLogger()
+
+    # --- liveness -------------------------------------------------------
+    def kill(self) -> None:
+        self.live = False
+
+    def dead(self) -> bool:
+        return not self.live
+
+    # --- time axis ------------------------------------------------------
+    @property
+    def npts(self) -> int:
+        return int(self.data.shape[-1])
+
+    def time(self, i: int) -> float:
+        """Time (s) of sample i."""
+        return self.t0 + i * self.dt
+
+    def endtime(self) -> float:
+        """Time (s) of the last sample."""
+        return self.t0 + (self.npts - 1) * self.dt
+
+    def sample_number(self, t: float) -> int:
+        """Index of the sample nearest time t (s); may lie outside 0..npts-1."""
+        return int(round((t - self.t0) / self.dt))
+
+    def samprate(self) -> float:
+        """Sampling rate in samples/s."""
+        return 1.0 / self.dt
+
+    def time_is_UTC(self) -> bool:
+        return self.tref is TimeReferenceType.UTC
+
+    def time_is_relative(self) -> bool:
+        return self.tref is TimeReferenceType.Relative
+
+    def shifted(self) -> bool:
+        """True when the datum was made relative by ator and can go back with rtoa."""
+        return self.t0shift is not None
+
+    def time_reference(self) -> TimeReferenceType:
+        return self.tref
+
+    def ator(self, tshift: float) -> None:
+        """Make time relative to epoch time tshift (s); no-op on dead or already relative data."""
+        if self.dead() or self.time_is_relative():
+            return
+        self.t0 -= float(tshift)
+        self.t0shift = float(tshift)
+        self.tref = TimeReferenceType.Relative
+
+    def rtoa(self) -> None:
+        """Restore UTC time from the shift stored by ator; an error if there is none."""
+        if self.dead() or self.time_is_UTC():
+            return
+        if self.t0shift is None:
+            raise SeismicError("rtoa: relative time has no stored shift, cannot restore UTC")
+        self.t0 += self.t0shift
+        self.t0shift = None
+        self.tref = TimeReferenceType.UTC
+
+    def force_time_reference(self, tref: TimeReferenceType, t0shift: float | None = None) -> None:
+        """Set the time reference directly (used when reading stored data)."""
+        self.tref = tref
+        self.t0shift = None if t0shift is None else float(t0shift)
+
+    # --- pickling: samples as one raw buffer plus a small header ---------
+    def __getstate__(self) -> tuple:
+        return (self.data, self.t0, self.dt, self.live, self.tref.value, self.t0shift, self._md, self.elog.__getstate__())
+
+    def __setstate__(self, state: tuple) -> None:
+        self.data, self.t0, self.dt, self.live, tref, self.t0shift, self._md, log = state
+        self.tref = TimeReferenceType(tref)
+        self.elog = ErrorLogger()
+        self.elog.__setstate__(log)
+
+    def __eq__(self, other: Any) -> bool:
+        return (
+            type(self) is type(other)
+            and self.t0 == other.t0
+            and self.dt == other.dt
+            and self.live == other.live
+            and self.tref == other.tref
+            and self.t0shift == other.t0shift
+            and self._md == other._md
+            and np.array_equal(self.data, other.data)
+        )
+
+    __hash__ = None  # mutable
+
+
+class TimeSeries(BasicSeismic):
+    """One channel of samples (float64) on a regular time grid."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        data: Any = None,
+        t0: float = 0.0,
+        dt: float = 1.0,
+        metadata: dict | Metadata | None = None,
+        tref: TimeReferenceType = TimeReferenceType.UTC,
+        npts: int | None = None,
+    ):
+        self._init_basic(t0, dt, metadata, tref)
+        if data is None:
+            self.data = np.zeros(npts or 0, dtype=np.float64)
+        else:
+            self.data = np.ascontiguousarray(data, dtype=np.float64)
+            if self.data.ndim != 1:
+                raise ValueError(f"TimeSeries samples must be one-dimensional, got shape {self.data.shape}")
+
+    def set_npts(self, npts: int) -> None:
+        """Resize to npts zero samples."""
+        self.data = np.zeros(int(npts), dtype=np.float64)
+
+    @classmethod
+    def from_trace(cls, trace) -> TimeSeries:
+        """Build from an ObsPy Trace, keeping net/sta/loc/chan and its UTC start time."""
+        st = trace.stats
+        md = {"net": st.network, "sta": st.station, "loc": st.location, "chan": st.channel}
+        return cls(trace.data, float(st.starttime.timestamp), float(st.delta), md)
+
+    def to_trace(self):
+        """An ObsPy Trace with a copy of the samples (relative t0 is read as seconds after 1970)."""
+        from obspy import Trace, UTCDateTime
+
+        header = {
+            "network": self.get("net", ""),
+            "station": self.get("sta", ""),
+            "location": self.get("loc", ""),
+            "channel": self.get("chan", ""),
+            "delta": self.dt,
+            "starttime": UTCDateTime(self.t0),
+        }
+        return Trace(data=self.data.copy(), header=header)
+
+    def __repr__(self) -> str:
+        state = "live" if self.live else "dead"
+        ident = ".".join(str(self.get(k, "")) for k in ("net", "sta", "loc", "chan"))
+        return f"TimeSeries({ident}, npts={self.npts}, t0={self.t0}, dt={self.dt}, {self.tref.value}, {state})"
+
+
+class Seismogram(BasicSeismic):
+    """Three-component samples shaped (3, npts) on one time grid."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        data: Any = None,
+        t0: float = 0.0,
+        dt: float = 1.0,
+        metadata: dict | Metadata | None = None,
+        tref: TimeReferenceType = TimeReferenceType.UTC,
+        npts: int | None = None,
+    ):
+        self._init_basic(t0, dt, metadata, tref)
+        if data is None:
+            self.data = np.zeros((3, npts or 0), dtype=np.float64)
+        else:
+            self.data = np.ascontiguousarray(data, dtype=np.float64)
+            if self.data.ndim != 2 or self.data.shape[0] != 3:
+                raise ValueError(f"Seismogram samples must be shaped (3, npts), got {self.data.shape}")
+
+    def set_npts(self, npts: int) -> None:
+        self.data = np.zeros((3, int(npts)), dtype=np.float64)
+
+    def __repr__(self) -> str:
+        state = "live" if self.live else "dead"
+        return f"Seismogram(npts={self.npts}, t0={self.t0}, dt={self.dt}, {self.tref.value}, {state})"

@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+
+from sparkseis import ArgumentError, Seismogram, TimeSeries, TimeSeriesEnsemble
+from sparkseis.algorithms import WindowData
+
+
+def ramp(npts=1000, t0=0.0, dt=0.01):
+    return TimeSeries(np.arange(npts, dtype=float), t0, dt)
+
+
+def test_window_on_sample_grid():
+    d = WindowData(ramp(), 2.0, 3.0)
+    assert d.live and d.npts == 101 and d.t0 == pytest.approx(2.0)
+    np.testing.assert_array_equal(d.data, np.arange(200, 301, dtype=float))
+
+
+def test_quarter_sample_offset_preserved():
+    # grid offset by a quarter sample: output stays on the input grid
+    d = WindowData(ramp(t0=0.0025), 2.0, 3.0)
+    assert d.npts == 101
+    assert d.t0 == pytest.approx(0.0025 + 200 * 0.01)
+    assert (d.t0 - 0.0025) / 0.01 == pytest.approx(200)
+
+
+@pytest.mark.parametrize("mode", ["kill", "truncate", "pad"])
+@pytest.mark.parametrize("window", [(20.0, 30.0), (-30.0, -20.0)])
+def test_outside_kills_in_every_mode_with_one_entry(mode, window):
+    d = WindowData(ramp(), *window, short_segment_handling=mode)
+    assert d.dead()
+    assert len(d.elog) == 1 and "entirely outside" in d.elog[0].message
+
+
+def test_partial_kill_mode():
+    d = WindowData(ramp(), 9.0, 11.0)
+    assert d.dead() and "partly outside" in d.elog[0].message
+
+
+def test_truncate_clips():
+    d = WindowData(ramp(), 9.0, 11.0, short_segment_handling="truncate")
+    assert d.live and d.npts == 100 and d.t0 == pytest.approx(9.0)
+    assert d.data[-1] == 999.0
+    d = WindowData(ramp(), -1.0, 0.5, short_segment_handling="truncate")
+    assert d.npts == 51 and d.t0 == pytest.approx(0.0) and d.data[0] == 0.0
+
+
+def test_pad_zero_fills():
+    d = WindowData(ramp(), -1.0, 0.5, short_segment_handling="pad")
+    assert d.live and d.npts == 151 and d.t0 == pytest.approx(-1.0)
+    np.testing.assert_array_equal(d.data[:100], 0.0)
+    np.testing.assert_array_equal(d.data[100:], np.arange(51, dtype=float))
+    d = WindowData(ramp(), 9.0, 11.0, short_segment_handling="pad")
+    assert d.npts == 201 and np.all(d.data[100:] == 0.0) and d.data[99] == 999.0
+
+
+def test_t0shift():
+    d = WindowData(ramp(t0=100.0), 2.0, 3.0, t0shift=100.0)
+    assert d.npts == 101 and d.t0 == pytest.approx(102.0) and d.data[0] == 200.0
+
+
+def test_dead_untouched():
+    d = ramp()
+    d.kill()
+    out = WindowData(d, 2.0, 3.0)
+    assert out.npts == 1000 and len(out.elog) == 0
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ArgumentError, match="must be after start"):
+        WindowData(ramp(), 3.0, 2.0)
+    with pytest.raises(ArgumentError, match="short_segment_handling"):
+        WindowData(ramp(), 2.0, 3.0, short_segment_handling="clip")
+
+
+def test_seismogram_and_ensemble():
+    s = WindowData(Seismogram(np.vstack([np.arange(1000.0)] * 3), 0.0, 0.01), 2.0, 3.0)
+    assert s.data.shape == (3, 101)
+    e = WindowData(TimeSeriesEnsemble([ramp(), ramp(t0=50.0)]), 2.0, 3.0)
+    assert e.member[0].live and e.member[1].dead()
+
+
+def test_exception_kills_with_message():
+    d = ramp()
+    d.data = None  # corrupt datum: the algorithm fails inside
+    out = WindowData(d, 2.0, 3.0)
+    assert out.dead() and len(out.elog) == 1
+    assert out.elog[0].algorithm == "WindowData" and out.elog[0].severity.name == "Fatal"
