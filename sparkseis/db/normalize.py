@@ -1,0 +1,292 @@
+"""Matchers: find the one document of a collection that belongs to a datum and copy its
+attributes into the datum ("normalization", MsPASS's term).
+
+Cached matchers load their (small) collection once into plain Python structures indexed by
+key, pickle compactly without any database handle, and answer in microseconds; they are what
+a Spark job broadcasts. DB matchers query the database per datum.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from typing import Any, Iterable
+
+from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.errors import ArgumentError, ErrorSeverity
+from sparkseis.core.seismic import BasicSeismic
+
+
+class Matcher:
+    """Base: which collection, which attributes to copy, and how to name them."""
+
+    def __init__(
+        self,
+        collection: str,
+        attributes_to_load: Iterable[str],
+        load_if_defined: Iterable[str] = (),
+        prepend_collection_name: bool = True,
+    ):
+        self.collection = collection
+        self.attributes_to_load = list(attributes_to_load)
+        self.load_if_defined = list(load_if_defined)
+        self.prepend_collection_name = prepend_collection_name
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def find(self, d: BasicSeismic) -> tuple[list[dict], str | None]:
+        """All documents matching d (best first), or ([], why not)."""
+        raise NotImplementedError
+
+    def find_one(self, d: BasicSeismic) -> tuple[dict | None, list[tuple[str, ErrorSeverity]]]:
+        """The best match and log entries (a Complaint when there were several, the reason for none)."""
+        docs, why = self.find(d)
+        if not docs:
+            return None, [(why or "no match", ErrorSeverity.Invalid)]
+        notes = []
+        if len(docs) > 1:
+            notes.append((f"{len(docs)} {self.collection} documents match; used the first", ErrorSeverity.Complaint))
+        return docs[0], notes
+
+    def output_key(self, key: str) -> str:
+        return f"{self.collection}_{key.lstrip('_')}" if self.prepend_collection_name else key
+
+    def projection(self) -> list[str]:
+        return ["_id"] + self.attributes_to_load + self.load_if_defined
+
+    def copy_attributes(self, d: BasicSeismic, doc: dict) -> None:
+        """Copy attributes_to_load (missing ones are an error) and load_if_defined into d."""
+        missing = [k for k in self.attributes_to_load if k not in doc]
+        if missing:
+            raise KeyError(f"{self.collection} document {doc.get('_id')} lacks required attributes {missing}")
+        for k in self.attributes_to_load:
+            d[self.output_key(k)] = doc[k]
+        for k in self.load_if_defined:
+            if k in doc and doc[k] is not None:
+                d[self.output_key(k)] = doc[k]
+
+
+def _check_matcher(matcher: Matcher, kill_on_failure: bool = True) -> None:
+    if not isinstance(matcher, Matcher):
+        raise ArgumentError(f"normalize: expected a Matcher, got {type(matcher).__name__}")
+
+
+@seismic_function(validate=_check_matcher)
+def normalize(d: BasicSeismic, matcher: Matcher, kill_on_failure: bool = True) -> BasicSeismic:
+    """Copy the matched document's attributes into d; no match kills d (or only logs, if asked)."""
+    doc, notes = matcher.find_one(d)
+    for message, severity in notes:
+        if doc is None and kill_on_failure:
+            d.kill()
+        d.elog.log_error(matcher.name, message, severity if (doc is not None or kill_on_failure) else ErrorSeverity.Complaint)
+    if doc is not None:
+        matcher.copy_attributes(d, doc)
+    return d
+
+
+# --- cached matchers -----------------------------------------------------------------------
+
+def _load(db, collection: str, query: dict | None, fields: list[str]) -> list[dict]:
+    return list(db[collection].find(query or {}, {f: 1 for f in fields}))
+
+
+class _CachedMatcher(Matcher):
+    """Loads the collection once from `db` (a sparkseis Database or pymongo Database), or takes `documents`."""
+
+    key_fields: list[str] = []
+
+    def __init__(self, db, collection, attributes_to_load, load_if_defined=(), query=None, documents=None, **kw):
+        super().__init__(collection, attributes_to_load, load_if_defined, **kw)
+        if documents is None:
+            if db is None:
+                raise ArgumentError(f"{self.name}: give a database or documents to load")
+            mongo_db = getattr(db, "mongo_db", db)
+            documents = _load(mongo_db, collection, query, self.projection() + self.key_fields)
+        self._build(list(documents))
+
+    def _build(self, docs: list[dict]) -> None:
+        raise NotImplementedError
+
+
+class ObjectIdMatcher(_CachedMatcher):
+    """Match d[id_key] (default "<collection>_id") to a document's _id."""
+
+    def __init__(self, db=None, collection="channel", attributes_to_load=("lat", "lon", "elev", "hang", "vang"),
+                 load_if_defined=(), id_key: str | None = None, **kw):  # fmt: skip
+        self.id_key = id_key or f"{collection}_id"
+        super().__init__(db, collection, attributes_to_load, load_if_defined, **kw)
+
+    def _build(self, docs):
+        self._by_id = {doc["_id"]: doc for doc in docs}
+
+    def find(self, d):
+        if not d.is_defined(self.id_key):
+            return [], f"{self.id_key} is not defined"
+        doc = self._by_id.get(d[self.id_key])
+        return ([doc], None) if doc else ([], f"no {self.collection} document with _id {d[self.id_key]}")
+
+
+class _EpochIndex:
+    """Documents grouped by key, each group sorted by starttime, searched by bisection."""
+
+    def __init__(self):
+        self.starts: dict[tuple, list[float]] = {}
+        self.docs: dict[tuple, list[dict]] = {}
+
+    def build(self, groups: dict[tuple, list[dict]]) -> None:
+        for key, group in groups.items():
+            group.sort(key=lambda doc: doc.get("starttime", float("-inf")))
+            self.docs[key] = group
+            self.starts[key] = [doc.get("starttime", float("-inf")) for doc in group]
+
+    def find(self, key: tuple, t: float) -> list[dict] | None:
+        """Documents of key whose [starttime, endtime] holds t; None if the key is unknown."""
+        if key not in self.docs:
+            return None
+        i = bisect.bisect_right(self.starts[key], t)
+        return [doc for doc in self.docs[key][:i] if t <= doc.get("endtime", float("inf"))][::-1]
+
+
+class MiniseedMatcher(_CachedMatcher):
+    """Match net, sta, chan and loc (when d defines it) with starttime <= time <= endtime.
+
+    time is d.t0, or d[time_key] when given. The newest epoch that holds the time wins;
+    several matches also log a Complaint.
+    """
+
+    key_fields = ["net", "sta", "chan", "loc", "starttime", "endtime"]
+
+    def __init__(self, db=None, collection="channel", attributes_to_load=("lat", "lon", "elev", "hang", "vang"),
+                 load_if_defined=("edepth",), time_key: str | None = None, **kw):  # fmt: skip
+        self.time_key = time_key
+        super().__init__(db, collection, attributes_to_load, load_if_defined, **kw)
+
+    def _build(self, docs):
+        full, noloc = defaultdict(list), defaultdict(list)
+        for doc in docs:
+            full[(doc["net"], doc["sta"], doc.get("chan"), doc.get("loc", ""))].append(doc)
+            noloc[(doc["net"], doc["sta"], doc.get("chan"))].append(doc)
+        self._full, self._noloc = _EpochIndex(), _EpochIndex()
+        self._full.build(full)
+        self._noloc.build(noloc)
+
+    def find(self, d):
+        try:
+            net, sta = d["net"], d["sta"]
+            chan = d["chan"] if self.collection != "site" else None
+        except KeyError as err:
+            return [], f"cannot match: {err}"
+        t = float(d[self.time_key]) if self.time_key else d.t0
+        if d.is_defined("loc"):
+            key, index = (net, sta, chan, d["loc"]), self._full
+        else:
+            key, index = (net, sta, chan), self._noloc
+        found = index.find(key, t)
+        ident = ".".join(str(k) for k in key if k is not None)
+        if found is None:
+            return [], f"no {self.collection} document for {ident}"
+        if not found:
+            return [], f"no {self.collection} epoch of {ident} holds time {t}"
+        return found, None
+
+
+class OriginTimeMatcher(_CachedMatcher):
+    """Match the source whose origin time is nearest (d.t0 or d[data_time_key]) - t0offset,
+    within tolerance (s). Several within tolerance: the nearest wins, with a Complaint."""
+
+    def __init__(self, db=None, collection="source", t0offset: float = 0.0, tolerance: float = 4.0,
+                 attributes_to_load=("lat", "lon", "depth", "time"), load_if_defined=("magnitude",),
+                 data_time_key: str | None = None, source_time_key: str = "time", **kw):  # fmt: skip
+        if tolerance < 0:
+            raise ArgumentError(f"OriginTimeMatcher: tolerance must be >= 0 s, got {tolerance}")
+        self.t0offset, self.tolerance = float(t0offset), float(tolerance)
+        self.data_time_key, self.source_time_key = data_time_key, source_time_key
+        self.key_fields = [source_time_key]
+        super().__init__(db, collection, attributes_to_load, load_if_defined, **kw)
+
+    def _build(self, docs):
+        docs = [doc for doc in docs if doc.get(self.source_time_key) is not None]
+        docs.sort(key=lambda doc: doc[self.source_time_key])
+        self._docs = docs
+        self._times = [float(doc[self.source_time_key]) for doc in docs]
+
+    def find(self, d):
+        t = (float(d[self.data_time_key]) if self.data_time_key else d.t0) - self.t0offset
+        lo = bisect.bisect_left(self._times, t - self.tolerance)
+        hi = bisect.bisect_right(self._times, t + self.tolerance)
+        if lo == hi:
+            return [], f"no {self.collection} with {self.source_time_key} within {self.tolerance} s of {t}"
+        candidates = sorted(range(lo, hi), key=lambda i: abs(self._times[i] - t))
+        return [self._docs[i] for i in candidates], None
+
+
+class EqualityMatcher(_CachedMatcher):
+    """Match documents whose fields equal the datum's: match_keys maps datum key -> document key."""
+
+    def __init__(self, db=None, collection="site", match_keys: dict[str, str] | None = None,
+                 attributes_to_load=("lat", "lon", "elev"), load_if_defined=(), **kw):  # fmt: skip
+        if not match_keys:
+            raise ArgumentError("EqualityMatcher: match_keys must name at least one datum key -> document key")
+        self.match_keys = dict(match_keys)
+        self.key_fields = list(self.match_keys.values())
+        super().__init__(db, collection, attributes_to_load, load_if_defined, **kw)
+
+    def _build(self, docs):
+        self._index: dict[tuple, list[dict]] = defaultdict(list)
+        for doc in docs:
+            self._index[tuple(doc.get(k) for k in self.match_keys.values())].append(doc)
+        self._index = dict(self._index)
+
+    def find(self, d):
+        try:
+            key = tuple(d[k] for k in self.match_keys)
+        except KeyError as err:
+            return [], f"cannot match: {err}"
+        docs = self._index.get(key)
+        return (docs, None) if docs else ([], f"no {self.collection} document with {dict(zip(self.match_keys, key))}")
+
+
+# --- database matchers (one query per datum) -----------------------------------------------
+
+class _DBMatcher(Matcher):
+    def __init__(self, db, collection, attributes_to_load, load_if_defined=(), **kw):
+        super().__init__(collection, attributes_to_load, load_if_defined, **kw)
+        self._coll = getattr(db, "mongo_db", db)[collection]
+
+    def query(self, d) -> dict:
+        raise NotImplementedError
+
+    def find(self, d):
+        try:
+            q = self.query(d)
+        except KeyError as err:
+            return [], f"cannot match: {err}"
+        docs = list(self._coll.find(q))
+        return (docs, None) if docs else ([], f"no {self.collection} document matches {q}")
+
+    def __getstate__(self):
+        raise TypeError(f"{self.name} holds a database connection; use the cached matcher in Spark jobs")
+
+
+class ObjectIdDBMatcher(_DBMatcher):
+    def __init__(self, db, collection="channel", attributes_to_load=("lat", "lon", "elev", "hang", "vang"), id_key=None, **kw):
+        self.id_key = id_key or f"{collection}_id"
+        super().__init__(db, collection, attributes_to_load, **kw)
+
+    def query(self, d):
+        return {"_id": d[self.id_key]}
+
+
+class MiniseedDBMatcher(_DBMatcher):
+    def __init__(self, db, collection="channel", attributes_to_load=("lat", "lon", "elev", "hang", "vang"), **kw):
+        super().__init__(db, collection, attributes_to_load, **kw)
+
+    def query(self, d):
+        q = {"net": d["net"], "sta": d["sta"], "starttime": {"$lte": d.t0}, "endtime": {"$gte": d.t0}}
+        if self.collection != "site":
+            q["chan"] = d["chan"]
+        if d.is_defined("loc"):
+            q["loc"] = d["loc"]
+        return q
