@@ -20,3 +20,51 @@ def okhotsk_dir() -> Path:
 def rf_dir() -> Path:
     """13 events at CX.PB01 (from rf, MIT)."""
     return DATA / "rf_example"
+
+
+TEST_DB_PORT = 27217
+
+
+@pytest.fixture(scope="session")
+def embedded_server(tmp_path_factory):
+    """A real embedded MongoDB-protocol server for this test run, stopped (by pid) at the end."""
+    import os
+
+    from sparkseis.db.embedded import EmbeddedServer
+
+    data_dir = tmp_path_factory.mktemp("mongo")
+    server = EmbeddedServer("127.0.0.1", TEST_DB_PORT, data_dir)
+    if server.accepting():
+        pytest.exit(f"port {TEST_DB_PORT} is taken: stop what runs there before the tests", returncode=3)
+    server.start()
+    os.environ["SPARKSEIS_MONGODB_URI"] = server.uri
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def client(embedded_server):
+    from sparkseis.db import Client
+
+    c = Client(embedded_server.uri)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def fresh_db(client, request):
+    """An empty database named after the test."""
+    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:50]
+    client.mongo.drop_database(name)
+    return client.get_database(name)
+
+
+@pytest.fixture(scope="session")
+def shipped_db(client):
+    """The shipped real data imported once (Okhotsk hypocentre, rf example)."""
+    from sparkseis.db.importer import import_folder
+
+    client.mongo.drop_database("shipped")
+    db = client.get_database("shipped")
+    import_folder(db, DATA, origin="hypocentre")
+    return db

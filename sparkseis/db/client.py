@@ -70,10 +70,10 @@ class Client:
         self.mongo = connect(self.uri, timeout_s)
         log.info("connected to MongoDB at %s", redact_uri(self.uri))
 
-    def get_database(self, name: str) -> "Database":
+    def get_database(self, name: str) -> Database:
         return Database(self, name)
 
-    def __getitem__(self, name: str) -> "Database":
+    def __getitem__(self, name: str) -> Database:
         return self.get_database(name)
 
     def close(self) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, ReplaceOne
@@ -61,7 +62,7 @@ class WaveformSink:
     replaced by id, so writing the same datum twice leaves one copy.
     """
 
-    def __init__(self, database: "Database", data_tag: str, storage_mode: str = "gridfs",
+    def __init__(self, database: Database, data_tag: str, storage_mode: str = "gridfs",
                  output_dir: str | os.PathLike | None = None, collection: str = "wf_TimeSeries", batch_size: int = 64):  # fmt: skip
         if storage_mode not in ("gridfs", "file"):
             raise ValueError(f"storage_mode must be 'gridfs' or 'file', got {storage_mode!r}")
@@ -75,6 +76,7 @@ class WaveformSink:
         self._file: SampleFileWriter | None = None
         self._docs: list[ReplaceOne] = []
         self._dead: list[ReplaceOne] = []
+        self._file_of: dict[ObjectId, ObjectId] = {}
         self.summary: dict[str, Any] = {"live": 0, "dead": 0, "killed_by": {}, "ids": []}
 
     def add(self, d: BasicSeismic) -> ObjectId:
@@ -88,6 +90,7 @@ class WaveformSink:
                 doc["ncomponents"] = int(d.data.shape[0])
             if self.storage_mode == "gridfs":
                 self._gridfs.add(file_id, d.data, filename=str(doc_id))
+                self._file_of[doc_id] = file_id
                 doc["gridfs_id"] = file_id
             else:
                 if self._file is None:
@@ -102,7 +105,7 @@ class WaveformSink:
             worst = d.elog.worst_errors()
             reason = f"{worst[0].algorithm}: {worst[0].message}" if worst else "killed without a logged reason"
             doc = {"_id": doc_id, "data_tag": self.data_tag, "tombstone": doc, "elog": documents.error_log_document(d),
-                   "reason": reason, "time": datetime.datetime.now(datetime.timezone.utc)}  # fmt: skip
+                   "reason": reason, "time": datetime.datetime.now(datetime.UTC)}  # fmt: skip
             self._dead.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
             self.summary["dead"] += 1
             key = worst[0].algorithm if worst else "unknown"
@@ -113,15 +116,18 @@ class WaveformSink:
         return doc_id
 
     def flush(self) -> None:
-        # samples first: a document never points at samples that are not written yet
-        self._gridfs.flush()
+        # samples first: a document never points at samples that are not written yet.
+        # Documents already present (a re-save, a retried task) get their samples rewritten.
+        ids = list(self._file_of)
+        present = {doc["_id"] for doc in self.db[self.collection].find({"_id": {"$in": ids}}, {"_id": 1})} if ids else set()
+        self._gridfs.flush(replace={self._file_of[i] for i in present})
         if self._file is not None:
-            self._file._f.flush()
+            self._file.flush()
         if self._docs:
             self.db[self.collection].bulk_write(self._docs, ordered=False)
         if self._dead:
             self.db["cemetery"].bulk_write(self._dead, ordered=False)
-        self._docs, self._dead = [], []
+        self._docs, self._dead, self._file_of = [], [], {}
 
     def close(self) -> dict[str, Any]:
         """Write what is left; returns {live, dead, killed_by, ids}."""
@@ -134,7 +140,7 @@ class WaveformSink:
 class Database:
     """MsPASS's Database, on one MongoDB database: `client.get_database("getting_started")`."""
 
-    def __init__(self, client: "Client", name: str):
+    def __init__(self, client: Client, name: str):
         self.client = client
         self.name = name
         self.mongo_db = client.mongo[name]
@@ -178,7 +184,7 @@ class Database:
             self.mongo_db["elog"].replace_one(
                 {"_id": stable_object_id("elog", "index_mseed_file", path)},
                 {"algorithm": "index_mseed_file", "file": str(path), "problem": problem, "segments_indexed": len(docs),
-                 "time": datetime.datetime.now(datetime.timezone.utc)},  # fmt: skip
+                 "time": datetime.datetime.now(datetime.UTC)},  # fmt: skip
                 upsert=True,
             )
         return {"file": str(path), "segments": len(docs), "problem": problem}

@@ -23,7 +23,7 @@ class EmbeddedServer:
     data_dir: Path
 
     @classmethod
-    def from_config(cls) -> "EmbeddedServer":
+    def from_config(cls) -> EmbeddedServer:
         conf = config.load().get("embedded", {})
         return cls(conf.get("host", "127.0.0.1"), int(conf.get("port", 27117)), config.project_path(conf.get("data_dir", "var/mongo")))
 
@@ -54,21 +54,21 @@ class EmbeddedServer:
             s.settimeout(0.3)
             return s.connect_ex((self.host, self.port)) == 0
 
-    def start(self, timeout_s: float = 20.0) -> "EmbeddedServer":
+    def start(self, timeout_s: float = 20.0) -> EmbeddedServer:
         """Start the server unless it already runs; wait until it accepts connections."""
         if self.accepting():
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
-            sys.executable, "-m", "nx_27017.nx_27017",
+            sys.executable, "-c", "from nx_27017.nx_27017 import main; main()",
             "--data-dir", str(self.data_dir),
             "--host", self.host, "-p", str(self.port),
             "--log-file", str(self.log_file),
+            "--pid-file", str(self.pid_file),  # nx-27017 refuses to start when its pid file names a live process
         ]  # fmt: skip
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, cwd=self.data_dir)  # fmt: skip
-        self.pid_file.write_text(str(proc.pid))
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if proc.poll() is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,11 @@ class Segment:
         return abs(float(rec["starttime"].timestamp) - expected) <= tolerance / self.sampling_rate
 
 
+def _looks_like_record(head: bytes) -> bool:
+    """A miniSEED fixed header starts with a 6-character sequence number and a quality code."""
+    return len(head) == 8 and all(c in b"0123456789 " for c in head[:6]) and head[6:7] in (b"D", b"R", b"Q", b"M")
+
+
 @dataclass
 class ScanResult:
     segments: list[Segment] = field(default_factory=list)
@@ -52,9 +58,16 @@ def scan_mseed(path: str | os.PathLike) -> ScanResult:
     size = os.path.getsize(path)
     offset = 0
     current: Segment | None = None
+    with open(path, "rb") as f:
+        raw = f.read()
     while offset < size:
+        if not _looks_like_record(raw[offset : offset + 8]):
+            result.problem = f"no miniSEED record header at byte {offset} (corrupt data)"
+            break
         try:
-            rec = get_record_information(path, offset)
+            # parse from a copy of this record's start: ObsPy's offset argument misreads files
+            # whose size is not a whole number of records
+            rec = get_record_information(io.BytesIO(raw[offset : offset + 4096]))
         except Exception as err:  # noqa: BLE001 - ObsPy raises several types for bad headers
             result.problem = f"unreadable miniSEED record at byte {offset}: {err}"
             break

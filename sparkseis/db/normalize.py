@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from sparkseis.algorithms.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError, ErrorSeverity
@@ -61,6 +61,8 @@ class Matcher:
         missing = [k for k in self.attributes_to_load if k not in doc]
         if missing:
             raise KeyError(f"{self.collection} document {doc.get('_id')} lacks required attributes {missing}")
+        if "_id" in doc:
+            d[f"{self.collection}_id"] = doc["_id"]  # the link saved with the datum
         for k in self.attributes_to_load:
             d[self.output_key(k)] = doc[k]
         for k in self.load_if_defined:

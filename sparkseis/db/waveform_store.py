@@ -13,31 +13,17 @@ import gridfs
 import numpy as np
 from bson import Binary, ObjectId
 from pymongo.database import Database as MongoDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from sparkseis.db.ids import stable_object_id
 
 SAMPLE_DTYPE = np.dtype("<f8")
 # GridFS's default chunk size: one 14,001-sample window is a single chunk.
 CHUNK_BYTES = 255 * 1024
-DUPLICATE_KEY = 11000
 
 
 class SampleReadError(Exception):
     """Samples could not be read (missing file, short read, undecodable bytes)."""
-
-
-def insert_ignoring_duplicates(collection, docs: list[dict]) -> int:
-    """insert_many that treats an already-present _id as done (a retried write); returns new inserts."""
-    if not docs:
-        return 0
-    try:
-        return len(collection.insert_many(docs, ordered=False).inserted_ids)
-    except BulkWriteError as err:
-        others = [e for e in err.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
-        if others:
-            raise
-        return err.details.get("nInserted", 0)
 
 
 class GridFSBatchWriter:
@@ -63,16 +49,27 @@ class GridFSBatchWriter:
             })  # fmt: skip
         self._pending_files.append({
             "_id": file_id, "length": len(payload), "chunkSize": CHUNK_BYTES, "filename": filename,
-            "uploadDate": datetime.datetime.now(datetime.timezone.utc), "metadata": {"dtype": SAMPLE_DTYPE.str},
+            "uploadDate": datetime.datetime.now(datetime.UTC), "metadata": {"dtype": SAMPLE_DTYPE.str},
         })  # fmt: skip
 
-    def flush(self) -> int:
-        """Write what is pending; returns the number of files written."""
-        n = len(self._pending_files)
-        insert_ignoring_duplicates(self.chunks, self._pending_chunks)
-        insert_ignoring_duplicates(self.files, self._pending_files)
-        self._pending_chunks, self._pending_files = [], []
-        return n
+    def flush(self, replace: set | None = None) -> int:
+        """Write what is pending; files whose ids are in `replace` (or that turn out to exist
+        already, as after a retried task) are deleted and rewritten. Returns files written."""
+        files, chunks = self._pending_files, self._pending_chunks
+        self._pending_files, self._pending_chunks = [], []
+        if replace:
+            delete_gridfs_files(self.files.database, [f["_id"] for f in files if f["_id"] in replace])
+        try:
+            self.chunks.insert_many(chunks, ordered=True) if chunks else None
+            self.files.insert_many(files, ordered=True) if files else None
+        except (BulkWriteError, OperationFailure):
+            # Some of these files exist (a task retried after writing part of a batch):
+            # rewrite file by file so each ends complete and single.
+            for f in files:
+                delete_gridfs_files(self.files.database, [f["_id"]])
+                self.chunks.insert_many([c for c in chunks if c["files_id"] == f["_id"]], ordered=True)
+                self.files.insert_one(f)
+        return len(files)
 
 
 def read_gridfs_samples(db: MongoDatabase, file_id: ObjectId, npts: int, ncomp: int = 1, bucket: str = "fs") -> np.ndarray:
@@ -123,6 +120,9 @@ class SampleFileWriter:
         foff = self._f.tell()
         self._f.write(payload)
         return foff, len(payload)
+
+    def flush(self) -> None:
+        self._f.flush()
 
     def close(self) -> None:
         self._f.close()
