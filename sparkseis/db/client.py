@@ -70,6 +70,14 @@ class Client:
         self.mongo = connect(self.uri, timeout_s)
         log.info("connected to MongoDB at %s", redact_uri(self.uri))
 
+    @classmethod
+    def shared(cls, uri: str) -> Client:
+        """A Client on this process's shared connection to uri (used inside Spark tasks)."""
+        self = cls.__new__(cls)
+        self.uri, self.embedded = uri, None
+        self.mongo = shared_mongo_client(uri)
+        return self
+
     def get_database(self, name: str) -> Database:
         return Database(self, name)
 
@@ -77,13 +85,31 @@ class Client:
         return self.get_database(name)
 
     def close(self) -> None:
-        self.mongo.close()
+        if _SHARED.get(self.uri, (None, None))[1] is not self.mongo:
+            self.mongo.close()
 
     def __repr__(self) -> str:
         return f"Client({redact_uri(self.uri)!r})"
 
     def __getstate__(self) -> Any:
         raise TypeError("a Client holds open connections and cannot be pickled; ship its .uri and reconnect")
+
+
+_SHARED: dict[str, tuple[int, pymongo.MongoClient]] = {}
+
+
+def shared_mongo_client(uri: str) -> pymongo.MongoClient:
+    """One pymongo client per URI per process (Spark reuses Python workers across tasks).
+
+    A client is not fork-safe, so a process that inherited one from its parent makes its own.
+    """
+    import os
+
+    entry = _SHARED.get(uri)
+    if entry is None or entry[0] != os.getpid():
+        entry = (os.getpid(), connect(uri))
+        _SHARED[uri] = entry
+    return entry[1]
 
 
 from sparkseis.db.database import Database  # noqa: E402  (Database needs Client defined first)

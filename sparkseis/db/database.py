@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,17 @@ INDEXES = {
 }
 
 
+_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?")
+
+
+def kill_reason(d: BasicSeismic) -> str:
+    """A short, groupable reason for a dead datum: its worst log entry with numbers masked."""
+    worst = d.elog.worst_errors()
+    if not worst:
+        return "killed without a logged reason"
+    return f"{worst[0].algorithm}: {_NUMBER.sub('#', worst[0].message)}"
+
+
 def output_ids(data_tag: str, d: BasicSeismic) -> tuple[ObjectId, ObjectId]:
     """(document id, GridFS file id) of d's output under data_tag: stable across retries.
 
@@ -77,7 +89,7 @@ class WaveformSink:
         self._docs: list[ReplaceOne] = []
         self._dead: list[ReplaceOne] = []
         self._file_of: dict[ObjectId, ObjectId] = {}
-        self.summary: dict[str, Any] = {"live": 0, "dead": 0, "killed_by": {}, "ids": []}
+        self.summary: dict[str, Any] = {"live": 0, "dead": 0, "killed_by": {}}
 
     def add(self, d: BasicSeismic) -> ObjectId:
         """Queue d for writing; returns the id its document will have."""
@@ -108,9 +120,8 @@ class WaveformSink:
                    "reason": reason, "time": datetime.datetime.now(datetime.UTC)}  # fmt: skip
             self._dead.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
             self.summary["dead"] += 1
-            key = worst[0].algorithm if worst else "unknown"
+            key = kill_reason(d)
             self.summary["killed_by"][key] = self.summary["killed_by"].get(key, 0) + 1
-        self.summary["ids"].append(doc_id)
         if len(self._docs) + len(self._dead) >= self.batch_size:
             self.flush()
         return doc_id
@@ -130,7 +141,7 @@ class WaveformSink:
         self._docs, self._dead, self._file_of = [], [], {}
 
     def close(self) -> dict[str, Any]:
-        """Write what is left; returns {live, dead, killed_by, ids}."""
+        """Write what is left; returns {live, dead, killed_by: {reason: count}}."""
         self.flush()
         if self._file is not None:
             self._file.close()
@@ -144,6 +155,17 @@ class Database:
         self.client = client
         self.name = name
         self.mongo_db = client.mongo[name]
+
+    def ref(self) -> tuple[str, str]:
+        """(uri, name): what a Spark task needs to open this database itself."""
+        return self.client.uri, self.name
+
+    @classmethod
+    def from_ref(cls, ref: tuple[str, str]) -> Database:
+        """The database named by ref, on this process's shared connection."""
+        from sparkseis.db.client import Client
+
+        return cls(Client.shared(ref[0]), ref[1])
 
     def __getitem__(self, collection: str):
         return self.mongo_db[collection]

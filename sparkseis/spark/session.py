@@ -1,0 +1,66 @@
+"""A SparkSession configured from conf/sparkseis.toml, spark-submit flags and the environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyspark import SparkConf
+from pyspark.sql import SparkSession
+
+from sparkseis import config
+
+
+def session(master: str | None = None, app_name: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
+    """Get or create the SparkSession.
+
+    master: this argument, else what spark-submit --master set, else SPARKSEIS_SPARK_MASTER,
+    else conf/sparkseis.toml (default local[*]). Event logging goes to the configured folder
+    so the Spark history server can show finished runs.
+    """
+    settings = config.load().get("spark", {})
+    submitted = SparkConf()  # holds spark-submit's flags when launched by spark-submit
+    if master is None and not submitted.contains("spark.master"):
+        master = settings.get("master", "local[*]")
+    master = master or submitted.get("spark.master")
+    if master.startswith("local"):
+        # one machine: keep Spark on loopback, and run workers with this interpreter
+        os.environ.setdefault("SPARK_LOCAL_IP", settings.get("local_ip", "127.0.0.1"))
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Spark reads log4j2.properties from here when it starts the JVM (spark-submit sets its own)
+    spark_conf_dir = config.project_path("conf/spark")
+    if spark_conf_dir.is_dir():
+        os.environ.setdefault("SPARK_CONF_DIR", str(spark_conf_dir))
+    event_dir = config.project_path(settings.get("event_log_dir", "var/spark-events"))
+    event_dir.mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder.appName(app_name or settings.get("app_name", "sparkseis")).master(master)
+    defaults = {
+        "spark.eventLog.enabled": "true",
+        "spark.eventLog.dir": event_dir.as_uri(),
+        "spark.ui.port": str(settings.get("ui_port", 4040)),
+        "spark.ui.showConsoleProgress": "true",
+        "spark.driver.memory": settings.get("driver_memory", "4g"),
+        "spark.python.worker.reuse": "true",
+        # results are small summaries; waveforms never come back to the driver
+        "spark.driver.maxResultSize": "1g",
+    }
+    if master.startswith("local"):
+        defaults["spark.driver.bindAddress"] = os.environ["SPARK_LOCAL_IP"]
+        defaults["spark.driver.host"] = os.environ["SPARK_LOCAL_IP"]
+    for key, value in {**defaults, **(conf or {})}.items():
+        if not submitted.contains(key) or (conf and key in conf):
+            builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def describe(spark: SparkSession) -> dict[str, str]:
+    """Where to watch the run: master, UI address, event log folder."""
+    sc = spark.sparkContext
+    return {
+        "master": sc.master,
+        "ui": sc.uiWebUrl or "(UI disabled)",
+        "event_log": sc.getConf().get("spark.eventLog.dir", "(event log off)"),
+        "application_id": sc.applicationId,
+    }

@@ -1,0 +1,113 @@
+"""The P-window job on the shipped real data, against the embedded server and a local Spark."""
+
+import hashlib
+
+import numpy as np
+import obspy
+import pytest
+from obspy.geodetics import locations2degrees
+from obspy.taup import TauPyModel
+
+from sparkseis.db.importer import import_folder
+from sparkseis.spark import DataTagExistsError
+from sparkseis.spark.p_window import build_parser, run
+
+# Okhotsk data start 289.6 s before the hypocentre origin time
+OKHOTSK = ["--t0offset", "-289.6", "--tolerance", "1"]
+
+
+@pytest.fixture(scope="module")
+def job_db(client, okhotsk_dir, tmp_path_factory):
+    """Okhotsk data plus three real-sample waveforms that must die."""
+    client.mongo.drop_database("job")
+    db = client.get_database("job")
+    import_folder(db, okhotsk_dir, origin="hypocentre")
+    extra = tmp_path_factory.mktemp("extra")
+    tr = obspy.read(str(okhotsk_dir / "TA.POKR..BHZ.mseed"))[0]
+    unknown = tr.copy()
+    unknown.stats.station = "ZZZZ"  # no such station in channel
+    unknown.write(str(extra / "unknown_station.mseed"), format="MSEED")
+    no_event = tr.copy()
+    no_event.stats.starttime += 86400.0  # a day later: no origin matches
+    no_event.write(str(extra / "no_event.mseed"), format="MSEED")
+    short = tr.copy().trim(tr.stats.starttime, tr.stats.starttime + 500.0)  # ends before P + 600 s
+    short.write(str(extra / "short.mseed"), format="MSEED")
+    for name in ("unknown_station", "no_event", "short"):
+        db.index_mseed_file(extra / f"{name}.mseed")
+    return db
+
+
+def job(spark, *args):
+    return run(build_parser().parse_args(["--db", "job", *OKHOTSK, *args]), spark)
+
+
+def test_outputs_and_accounting(spark, job_db, okhotsk_dir):
+    r = job(spark, "--output-tag", "main", "--partitions", "3")
+    assert r["inputs"] == 9 and r["live"] == 6 and r["dead"] == 3
+    reasons = " | ".join(r["killed_by"])
+    assert "MiniseedMatcher" in reasons and "OriginTimeMatcher" in reasons and "WindowData" in reasons
+    assert job_db["wf_TimeSeries"].count_documents({"data_tag": "main"}) + job_db["cemetery"].count_documents({"data_tag": "main"}) == 9
+    graves = {g["tombstone"]["dfile"]: g for g in job_db["cemetery"].find({"data_tag": "main"})}
+    assert set(graves) == {"unknown_station.mseed", "no_event.mseed", "short.mseed"}
+
+    taup = TauPyModel("iasp91")
+    event = obspy.read_events(str(okhotsk_dir / "quake.xml"))[0]
+    origin = min(event.origins, key=lambda o: o.time)
+    for doc in job_db["wf_TimeSeries"].find({"data_tag": "main"}):
+        assert doc["npts"] == 14001 and doc["dt"] == pytest.approx(0.05)
+        assert doc["time_standard"] == "Relative" and doc["t0"] == pytest.approx(-100.0, abs=0.05)
+        for key in ("dir", "dfile", "foff", "format", "nbytes"):
+            assert key not in doc
+        inv = obspy.read_inventory(str(okhotsk_dir / f"{doc['net']}.{doc['sta']}..BH_.xml"))
+        c = inv.get_coordinates(f"{doc['net']}.{doc['sta']}..{doc['chan']}", origin.time)
+        dist = locations2degrees(origin.latitude, origin.longitude, c["latitude"], c["longitude"])
+        ptime = origin.time.timestamp + taup.get_travel_times(origin.depth / 1000, dist, ["p", "P"])[0].time
+        assert doc["Ptime"] == pytest.approx(ptime, abs=0.05) and doc["t0_shift"] == doc["Ptime"]
+        d = job_db.read_data(doc["_id"], collection="wf_TimeSeries")
+        assert d.live and d.time_is_relative() and d.npts == 14001
+        d.rtoa()
+        assert d.t0 == pytest.approx(ptime - 100.0, abs=0.05)
+
+
+def test_window_samples_match_serial_processing(spark, job_db):
+    from sparkseis.algorithms import TravelTimeCalculator
+    from sparkseis.algorithms.p_window import p_window_steps, run_steps
+    from sparkseis.db import MiniseedMatcher, OriginTimeMatcher
+
+    r = job(spark, "--output-tag", "compare")
+    assert r["live"] == 6
+    steps = p_window_steps(TravelTimeCalculator())
+    matchers = [MiniseedMatcher(job_db), OriginTimeMatcher(job_db, t0offset=-289.6, tolerance=1)]
+    for doc in job_db["wf_TimeSeries"].find({"data_tag": "compare"}):
+        serial = run_steps(job_db.read_data(doc["wf_miniseed_id"], normalize=matchers), steps)
+        saved = job_db.read_data(doc["_id"], collection="wf_TimeSeries")
+        np.testing.assert_array_equal(saved.data, serial.data)
+        assert saved.t0 == serial.t0 and saved.t0shift == serial.t0shift
+
+
+def test_rerun_protection_and_overwrite(spark, job_db):
+    job(spark, "--output-tag", "again")
+    with pytest.raises(DataTagExistsError, match="already has 9 saved records"):
+        job(spark, "--output-tag", "again")
+    r = job(spark, "--output-tag", "again", "--overwrite")
+    assert r["live"] == 6
+    assert job_db["wf_TimeSeries"].count_documents({"data_tag": "again"}) == 6
+    assert job_db["cemetery"].count_documents({"data_tag": "again"}) == 3
+
+
+def test_count_only_saves_nothing(spark, job_db):
+    r = job(spark, "--output-tag", "counted", "--count-only")
+    assert (r["inputs"], r["live"], r["dead"]) == (9, 6, 3)
+    assert job_db["wf_TimeSeries"].count_documents({"data_tag": "counted"}) == 0
+    assert job_db["cemetery"].count_documents({"data_tag": "counted"}) == 0
+
+
+def test_file_mode_writes_only_new_files(spark, job_db, okhotsk_dir, tmp_path):
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in okhotsk_dir.iterdir()}
+    r = job(spark, "--output-tag", "files", "--storage-mode", "file", "--output-dir", str(tmp_path))
+    assert r["live"] == 6
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in okhotsk_dir.iterdir()}
+    assert before == after
+    for doc in job_db["wf_TimeSeries"].find({"data_tag": "files"}):
+        assert doc["dir"].startswith(str(tmp_path)) and doc["storage_mode"] == "file"
+        assert job_db.read_data(doc["_id"], collection="wf_TimeSeries").npts == 14001
