@@ -1,11 +1,13 @@
-# Two commands: `make demo` (set up, start the embedded database, import the shipped data,
-# run the P-window job) and `make test` (set up, run the tests).
+# Two commands: `make demo` (set up, start the embedded database, import the shipped real
+# data, run the P-window job with spark-submit) and `make test` (set up, run the tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# spark-submit finds Spark through the Python on PATH; our logging settings live in conf/spark
+SPARK_ENV := PATH=$(CURDIR)/$(BIN):$$PATH SPARK_CONF_DIR=$(CURDIR)/conf/spark
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo import test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +17,26 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/python -m sparkseis.demo
+import: $(STAMP)
+	$(BIN)/sparkseis db start
+	$(BIN)/sparkseis import data --db getting_started
+
+# The Okhotsk traces start 289.6 s before their origin, the rf ones 300 s after theirs:
+# match the nearest origin within 400 s of the data start (these events are days apart).
+demo: import
+	$(SPARK_ENV) $(BIN)/spark-submit jobs/p_window.py --db getting_started --output-tag p_window \
+		--t0offset 0 --tolerance 400 --overwrite
 
 test: $(STAMP)
 	$(BIN)/ruff check sparkseis tests jobs benchmarks
-	$(BIN)/python -m pytest -q tests
+	$(SPARK_ENV) $(BIN)/python -m pytest -q tests
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/traveltime_bench.py
+	$(BIN)/python benchmarks/matcher_bench.py
+	$(BIN)/python benchmarks/gridfs_write_bench.py
+	$(SPARK_ENV) $(BIN)/python benchmarks/p_window_bench.py
 
 clean:
+	-$(BIN)/sparkseis db stop
 	rm -rf $(VENV) var

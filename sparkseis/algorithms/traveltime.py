@@ -25,6 +25,18 @@ P_PHASES = ("p", "P")
 P_PHASES_WITH_PDIFF = ("p", "P", "Pdiff")
 
 
+_TAUP_MODELS: dict = {}
+
+
+def load_taup_model(name: str = "iasp91"):
+    """The obspy TauPyModel called name, loaded once per process and shared."""
+    if name not in _TAUP_MODELS:
+        from obspy.taup import TauPyModel
+
+        _TAUP_MODELS[name] = TauPyModel(name)
+    return _TAUP_MODELS[name]
+
+
 class _Branches:
     """All ray-sample segments of one phase at one source depth (distances in radians)."""
 
@@ -72,11 +84,9 @@ class TravelTimeCalculator:
 
     @property
     def model(self):
-        """The obspy TauPyModel (loaded on first use)."""
+        """The obspy TauPyModel (loaded on first use, once per process)."""
         if self._model is None:
-            from obspy.taup import TauPyModel
-
-            self._model = TauPyModel(self.model_name)
+            self._model = load_taup_model(self.model_name)
         return self._model
 
     def _branches(self, depth_km: float, phase: str) -> _Branches | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
@@ -11,12 +12,35 @@ from pyspark.sql import SparkSession
 from sparkseis import config
 
 
-def session(master: str | None = None, app_name: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
+def _warm_worker(_) -> None:
+    # import the processing stack and load the default Earth model in a Python worker
+    import sparkseis.algorithms  # noqa: F401
+    import sparkseis.db  # noqa: F401
+    from sparkseis.algorithms.traveltime import load_taup_model
+
+    load_taup_model("iasp91")
+
+
+def warm_workers(spark: SparkSession) -> float:
+    """Start the Python workers and import the processing stack in each; returns seconds taken.
+
+    Done once per session, so the first job pays no import cost (Spark reuses the workers).
+    """
+    sc = spark.sparkContext
+    n = sc.defaultParallelism
+    started = time.perf_counter()
+    sc.parallelize(range(n), n).foreach(_warm_worker)
+    return time.perf_counter() - started
+
+
+def session(master: str | None = None, app_name: str | None = None, conf: dict[str, str] | None = None,
+            warm: bool = True) -> SparkSession:  # fmt: skip
     """Get or create the SparkSession.
 
     master: this argument, else what spark-submit --master set, else SPARKSEIS_SPARK_MASTER,
     else conf/sparkseis.toml (default local[*]). Event logging goes to the configured folder
-    so the Spark history server can show finished runs.
+    so the Spark history server can show finished runs. warm=True starts the Python workers
+    with sparkseis imported (see warm_workers).
     """
     settings = config.load().get("spark", {})
     submitted = SparkConf()  # holds spark-submit's flags when launched by spark-submit
@@ -52,6 +76,8 @@ def session(master: str | None = None, app_name: str | None = None, conf: dict[s
             builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    if warm:
+        warm_workers(spark)
     return spark
 
 
