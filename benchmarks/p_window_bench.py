@@ -63,8 +63,8 @@ def spark_worker(uri: str, master: str, save: bool) -> None:
     report["driver_python_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["driver_jvm_peak_mib"] = jvm_peak_kib() / 1024
     spark.stop()
-    print("RESULT " + json.dumps({k: v for k, v in report.items() if k in (
-        "inputs", "live", "dead", "wall_s", "partitions", "session_start_s", "driver_python_peak_mib", "driver_jvm_peak_mib", "killed_by")}))  # fmt: skip
+    keep = ("inputs", "live", "dead", "wall_s", "partitions", "session_start_s", "driver_python_peak_mib", "driver_jvm_peak_mib", "killed_by")
+    print("RESULT " + json.dumps({k: v for k, v in report.items() if k in keep}))
 
 
 def serial_loop(db, save: bool) -> dict:

@@ -1,0 +1,21 @@
+from sparkseis.cli import main
+
+
+def test_import_command_prints_what_it_did(embedded_server, client, okhotsk_dir, capsys, monkeypatch):
+    client.mongo.drop_database("cli_import")
+    assert main(["import", str(okhotsk_dir), "--db", "cli_import", "--mongo-uri", embedded_server.uri]) == 0
+    out = capsys.readouterr().out
+    assert "wf_miniseed segments: 6" in out and "site: 2, channel: 12, source: 1" in out
+    assert client.mongo["cli_import"]["source"].find_one({})["depth"] == 608.9
+
+
+def test_import_missing_folder_is_a_clear_error(embedded_server, capsys, tmp_path):
+    assert main(["import", str(tmp_path / "nope"), "--db", "x", "--mongo-uri", embedded_server.uri]) == 1
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_db_status_names_the_address(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("SPARKSEIS_EMBEDDED_PORT", "27299")
+    monkeypatch.setenv("SPARKSEIS_EMBEDDED_DIR", str(tmp_path))
+    assert main(["db", "status"]) == 0
+    assert "127.0.0.1:27299" in capsys.readouterr().out

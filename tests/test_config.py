@@ -1,0 +1,22 @@
+from sparkseis import config
+
+
+def test_defaults_and_environment_override(monkeypatch, tmp_path):
+    monkeypatch.delenv("SPARKSEIS_SPARK_MASTER", raising=False)
+    assert config.load()["spark"]["master"] == "local[*]"
+    monkeypatch.setenv("SPARKSEIS_SPARK_MASTER", "spark://head:7077")
+    monkeypatch.setenv("SPARKSEIS_EMBEDDED_PORT", "28000")
+    settings = config.load()
+    assert settings["spark"]["master"] == "spark://head:7077" and settings["embedded"]["port"] == 28000
+
+
+def test_relative_paths_resolve_against_project(tmp_path, monkeypatch):
+    assert config.project_path("var/mongo") == config.project_root() / "var" / "mongo"
+    assert config.project_path(tmp_path) == tmp_path
+
+
+def test_lazy_client_attribute():
+    import sparkseis
+    from sparkseis.db.client import Client
+
+    assert sparkseis.Client is Client
