@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # spark-submit finds Spark through the Python on PATH; our logging settings live in conf/spark
-SPARK_ENV := PATH=$(CURDIR)/$(BIN):$$PATH SPARK_CONF_DIR=$(CURDIR)/conf/spark
+SPARK_ENV := PATH=$(CURDIR)/$(BIN):$$PATH SPARK_CONF_DIR=$(CURDIR)/conf/spark SPARK_LOCAL_IP=127.0.0.1
 
 .PHONY: setup demo import test lint bench clean
 

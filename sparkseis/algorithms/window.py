@@ -30,7 +30,8 @@ def WindowData(
 
     Output t0 = t0 + is*dt with is = sample_number(start) and npts = round((end-start)/dt) + 1.
     A window wholly outside the data kills in every mode; one partly outside kills ("kill"),
-    is clipped to the data ("truncate") or zero-filled ("pad").
+    is clipped to the data ("truncate") or zero-filled ("pad"). The window is a new datum;
+    the input is left as it was (a kill marks the input, as MsPASS does).
     """
     if t0shift is not None:
         start += t0shift
@@ -44,23 +45,23 @@ def WindowData(
         d.elog.log_error("WindowData", f"window [{start}, {end}] s is entirely outside the data span {span} s", ErrorSeverity.Invalid)
         return d
     if i_start >= 0 and i_end < d.npts:
-        d.data = d.data[..., i_start : i_end + 1].copy()
-        d.t0 = d.t0 + i_start * d.dt
-        return d
+        out = d.copy(d.data[..., i_start : i_end + 1].copy())
+        out.t0 = d.t0 + i_start * d.dt
+        return out
     if short_segment_handling == "kill":
         d.kill()
         d.elog.log_error("WindowData", f"window [{start}, {end}] s is partly outside the data span {span} s", ErrorSeverity.Invalid)
         return d
     lo, hi = max(i_start, 0), min(i_end, d.npts - 1)
     if short_segment_handling == "truncate":
-        d.data = d.data[..., lo : hi + 1].copy()
-        d.t0 = d.t0 + lo * d.dt
+        out = d.copy(d.data[..., lo : hi + 1].copy())
+        out.t0 = d.t0 + lo * d.dt
         what = f"truncated to {hi - lo + 1} of {n} samples"
     else:
         padded = np.zeros(d.data.shape[:-1] + (n,), dtype=np.float64)
         padded[..., lo - i_start : hi - i_start + 1] = d.data[..., lo : hi + 1]
-        d.data = padded
-        d.t0 = d.t0 + i_start * d.dt
+        out = d.copy(padded)
+        out.t0 = d.t0 + i_start * d.dt
         what = f"zero-padded {n - (hi - lo + 1)} of {n} samples"
-    d.elog.log_error("WindowData", f"window [{start}, {end}] s partly outside data span {span} s: {what}", ErrorSeverity.Complaint)
-    return d
+    out.elog.log_error("WindowData", f"window [{start}, {end}] s partly outside data span {span} s: {what}", ErrorSeverity.Complaint)
+    return out

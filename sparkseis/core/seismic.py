@@ -26,6 +26,31 @@ class BasicSeismic(Metadata):
     """
 
     __slots__ = ("data", "t0", "dt", "live", "tref", "t0shift", "elog")
+    components: int | None = None  # None: one channel, samples shaped (npts,); else (components, npts)
+
+    def __init__(
+        self,
+        data: Any = None,
+        t0: float = 0.0,
+        dt: float = 1.0,
+        metadata: dict | Metadata | None = None,
+        tref: TimeReferenceType = TimeReferenceType.UTC,
+        npts: int | None = None,
+    ):
+        """Samples (or npts zeros), t0 (s), dt (s), header, and the time reference."""
+        self._init_basic(t0, dt, metadata, tref)
+        if data is None:
+            self.set_npts(npts or 0)
+            return
+        self.data = np.ascontiguousarray(data, dtype=np.float64)
+        expected = (self.components, "npts") if self.components else ("npts",)
+        if self.data.ndim != len(expected) or (self.components and self.data.shape[0] != self.components):
+            raise ValueError(f"{type(self).__name__} samples must be shaped ({', '.join(map(str, expected))}), got {self.data.shape}")
+
+    def set_npts(self, npts: int) -> None:
+        """Resize to npts zero samples."""
+        shape = (self.components, int(npts)) if self.components else (int(npts),)
+        self.data = np.zeros(shape, dtype=np.float64)
 
     def _init_basic(self, t0: float, dt: float, metadata: dict | Metadata | None, tref: TimeReferenceType) -> None:
         Metadata.__init__(self, metadata.todict() if isinstance(metadata, Metadata) else metadata)
@@ -102,6 +127,15 @@ class BasicSeismic(Metadata):
         self.tref = tref
         self.t0shift = None if t0shift is None else float(t0shift)
 
+    def copy(self, data: np.ndarray | None = None) -> BasicSeismic:
+        """A new datum with this one's header, time and log, and a copy of the samples
+        (or `data` as given)."""
+        out = self.__class__.__new__(self.__class__)
+        out.__setstate__(self.__getstate__())
+        out._md = dict(self._md)
+        out.data = self.data.copy() if data is None else data
+        return out
+
     # --- pickling: samples as one raw buffer plus a small header ---------
     def __getstate__(self) -> tuple:
         return (self.data, self.t0, self.dt, self.live, self.tref.value, self.t0shift, self._md, self.elog.__getstate__())
@@ -131,27 +165,7 @@ class TimeSeries(BasicSeismic):
     """One channel of samples (float64) on a regular time grid."""
 
     __slots__ = ()
-
-    def __init__(
-        self,
-        data: Any = None,
-        t0: float = 0.0,
-        dt: float = 1.0,
-        metadata: dict | Metadata | None = None,
-        tref: TimeReferenceType = TimeReferenceType.UTC,
-        npts: int | None = None,
-    ):
-        self._init_basic(t0, dt, metadata, tref)
-        if data is None:
-            self.data = np.zeros(npts or 0, dtype=np.float64)
-        else:
-            self.data = np.ascontiguousarray(data, dtype=np.float64)
-            if self.data.ndim != 1:
-                raise ValueError(f"TimeSeries samples must be one-dimensional, got shape {self.data.shape}")
-
-    def set_npts(self, npts: int) -> None:
-        """Resize to npts zero samples."""
-        self.data = np.zeros(int(npts), dtype=np.float64)
+    components = None
 
     @classmethod
     def from_trace(cls, trace) -> TimeSeries:
@@ -184,26 +198,7 @@ class Seismogram(BasicSeismic):
     """Three-component samples shaped (3, npts) on one time grid."""
 
     __slots__ = ()
-
-    def __init__(
-        self,
-        data: Any = None,
-        t0: float = 0.0,
-        dt: float = 1.0,
-        metadata: dict | Metadata | None = None,
-        tref: TimeReferenceType = TimeReferenceType.UTC,
-        npts: int | None = None,
-    ):
-        self._init_basic(t0, dt, metadata, tref)
-        if data is None:
-            self.data = np.zeros((3, npts or 0), dtype=np.float64)
-        else:
-            self.data = np.ascontiguousarray(data, dtype=np.float64)
-            if self.data.ndim != 2 or self.data.shape[0] != 3:
-                raise ValueError(f"Seismogram samples must be shaped (3, npts), got {self.data.shape}")
-
-    def set_npts(self, npts: int) -> None:
-        self.data = np.zeros((3, int(npts)), dtype=np.float64)
+    components = 3
 
     def __repr__(self) -> str:
         state = "live" if self.live else "dead"

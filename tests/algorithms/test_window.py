@@ -85,3 +85,11 @@ def test_exception_kills_with_message():
     out = WindowData(d, 2.0, 3.0)
     assert out.dead() and len(out.elog) == 1
     assert out.elog[0].algorithm == "WindowData" and out.elog[0].severity.name == "Fatal"
+
+
+def test_input_left_intact():
+    d = ramp()
+    w = WindowData(d, 2.0, 3.0)
+    assert w is not d and d.npts == 1000 and d.t0 == 0.0
+    w["extra"] = 1
+    assert not d.is_defined("extra")
