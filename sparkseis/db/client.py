@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from typing import Any
 
 import pymongo
@@ -33,8 +34,10 @@ def resolve_uri(uri: str | None = None) -> tuple[str, EmbeddedServer | None]:
         return uri, None
     server = EmbeddedServer.from_config()
     if not server.accepting():
-        log.info("starting the embedded MongoDB server: %s", server.uri)
         server.start()
+        # a server outliving this process is news to the user: say where it is and how to stop it
+        print(f"sparkseis: started the embedded MongoDB server at {server.uri} (data in {server.data_dir}); "
+              "`sparkseis db stop` stops it", file=sys.stderr)  # fmt: skip
     return server.uri, server
 
 

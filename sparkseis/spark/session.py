@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from pyspark import SparkConf
+from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
 from sparkseis import config
@@ -43,7 +43,11 @@ def session(master: str | None = None, app_name: str | None = None, conf: dict[s
     with sparkseis imported (see warm_workers).
     """
     settings = config.load().get("spark", {})
-    submitted = SparkConf()  # holds spark-submit's flags when launched by spark-submit
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        # launched by spark-submit or the pyspark shell: connect to their JVM first, so that
+        # SparkConf sees their flags (--master, --conf) and we only fill in what they left unset
+        SparkContext._ensure_initialized()
+    submitted = SparkConf()
     if master is None and not submitted.contains("spark.master"):
         master = settings.get("master", "local[*]")
     master = master or submitted.get("spark.master")
