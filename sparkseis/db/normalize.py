@@ -79,12 +79,17 @@ def _check_matcher(matcher: Matcher, kill_on_failure: bool = True) -> None:
 def normalize(d: BasicSeismic, matcher: Matcher, kill_on_failure: bool = True) -> BasicSeismic:
     """Copy the matched document's attributes into d; no match kills d (or only logs, if asked)."""
     doc, notes = matcher.find_one(d)
-    for message, severity in notes:
-        if doc is None and kill_on_failure:
+    if doc is None:
+        message = notes[0][0]
+        if kill_on_failure:
             d.kill()
-        d.elog.log_error(matcher.name, message, severity if (doc is not None or kill_on_failure) else ErrorSeverity.Complaint)
-    if doc is not None:
-        matcher.copy_attributes(d, doc)
+            d.elog.log_error(matcher.name, message, ErrorSeverity.Invalid)
+        else:
+            d.elog.log_error(matcher.name, message, ErrorSeverity.Complaint)
+        return d
+    for message, severity in notes:
+        d.elog.log_error(matcher.name, message, severity)
+    matcher.copy_attributes(d, doc)
     return d
 
 

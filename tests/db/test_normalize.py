@@ -40,8 +40,8 @@ def test_miniseed_misses_kill_with_matcher_name():
     assert d.dead() and d.elog[0].algorithm == "MiniseedMatcher" and "holds time 1000.2" in d.elog[0].message
     d = normalize(TimeSeries(np.zeros(3), 0.0, 1.0, {"net": "ZZ", "sta": "Q", "chan": "HHZ", "loc": ""}), m)
     assert d.dead() and "no channel document for ZZ.Q.HHZ" in d.elog[0].message
-    d = normalize(datum(10.0, loc=""), m, kill_on_failure=False)
-    assert d.live
+    d = normalize(datum(1000.2, loc=""), m, kill_on_failure=False)
+    assert d.live and d.elog[0].severity == ErrorSeverity.Complaint and not d.is_defined("channel_lat")
 
 
 def test_miniseed_without_loc_takes_first_with_complaint():
