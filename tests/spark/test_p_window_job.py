@@ -111,3 +111,14 @@ def test_file_mode_writes_only_new_files(spark, job_db, okhotsk_dir, tmp_path):
     for doc in job_db["wf_TimeSeries"].find({"data_tag": "files"}):
         assert doc["dir"].startswith(str(tmp_path)) and doc["storage_mode"] == "file"
         assert job_db.read_data(doc["_id"], collection="wf_TimeSeries").npts == 14001
+
+
+def test_distributed_read_of_saved_windows_by_tag(spark, job_db):
+    from sparkseis.spark import read_distributed_data
+
+    job(spark, "--output-tag", "reread")
+    data = read_distributed_data(job_db, collection="wf_TimeSeries", data_tag="reread", npartitions=3,
+                                 spark_context=spark.sparkContext).collect()  # fmt: skip
+    assert len(data) == 6
+    assert all(d.live and d.time_is_relative() and d.npts == 14001 and d["data_tag"] == "reread" for d in data)
+    assert {d["wf_TimeSeries_id"] for d in data} == {doc["_id"] for doc in job_db["wf_TimeSeries"].find({"data_tag": "reread"})}
