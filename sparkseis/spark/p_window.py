@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdiff", action="store_true", help="use Pdiff beyond the P range")
     p.add_argument("--t0offset", type=float, default=0.0, help="data start minus origin time, s (default 0)")
     p.add_argument("--tolerance", type=float, default=4.0, help="origin-time match tolerance, s (default 4)")
-    p.add_argument("--partitions", type=int, default=None, help="read partitions (default: ~250 waveforms each)")
+    p.add_argument("--partitions", type=int, default=None, help="read partitions (default: a multiple of the cores, up to 1,000 waveforms each)")
     p.add_argument("--storage-mode", choices=["gridfs", "file"], default=None, help="default from conf/ (gridfs)")
     p.add_argument("--output-dir", default=None, help="folder for storage mode file (default from conf/)")
     p.add_argument("--overwrite", action="store_true", help="replace outputs already saved under --output-tag")

@@ -12,8 +12,10 @@ from sparkseis.db.database import Database, decode_waveform
 from sparkseis.db.normalize import Matcher, normalize
 from sparkseis.db.partitions import plan_id_ranges, range_query
 
-# Aim for partitions of about this many waveforms when the caller gives no count.
-WAVEFORMS_PER_PARTITION = 250
+# With no count given, partitions hold up to this many waveforms, and their number is a
+# multiple of the cores: every wave of tasks keeps every core busy (measured on 2,000
+# replicas with local[2]: 2 partitions 6.2 s, 8 partitions 6.7 s, 16 partitions 7.1 s).
+WAVEFORMS_PER_PARTITION = 1000
 
 
 def _read_range(db_ref, collection, query, matchers_bc, batch_size) -> callable:
@@ -43,8 +45,8 @@ def read_distributed_data(
 ) -> RDD:
     """An RDD with one TimeSeries per document of collection matching query (and data_tag).
 
-    The driver plans npartitions _id ranges (default: ~250 waveforms each, at least 2 per
-    core) and holds only their boundaries; each task reads its range through its worker's
+    The driver plans npartitions _id ranges (default: a multiple of the cores, up to 1,000
+    waveforms each) and holds only their boundaries; each task reads its range through its worker's
     shared MongoClient and applies the matchers, which are broadcast once.
     """
     sc = spark_context or SparkContext.getOrCreate()
@@ -55,7 +57,8 @@ def read_distributed_data(
         from sparkseis.db.partitions import count_matching
 
         total = count_matching(coll, query or {})
-        npartitions = max(2 * sc.defaultParallelism, math.ceil(total / WAVEFORMS_PER_PARTITION))
+        cores = sc.defaultParallelism
+        npartitions = cores * max(1, math.ceil(total / (cores * WAVEFORMS_PER_PARTITION)))
     ranges, _ = plan_id_ranges(coll, query, npartitions)
     matchers_bc = sc.broadcast(list(normalize)) if normalize else None
     reader = _read_range(db.ref(), collection, query, matchers_bc, batch_size)
