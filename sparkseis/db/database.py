@@ -58,8 +58,9 @@ def kill_reason(d: BasicSeismic) -> str:
 def output_ids(data_tag: str, d: BasicSeismic) -> tuple[ObjectId, ObjectId]:
     """(document id, GridFS file id) of d's output under data_tag: stable across retries.
 
-    Derived from the input document's id when d was read from the database, so a retried
-    task or an overwrite rewrites the same records instead of adding new ones.
+    Derived from the input document's id when d was read from the database (or from its
+    `_source_key` metadata, for data made in memory), so a retried task or an overwrite
+    rewrites the same records instead of adding new ones.
     """
     origin = d.get("wf_miniseed_id") or d.get("wf_TimeSeries_id") or d.get("_source_key")
     if origin is None:
@@ -114,6 +115,7 @@ class WaveformSink:
         else:
             doc = documents.bson_value(d.todict())
             doc.pop("_id", None)
+            doc.update(documents.time_fields(d))  # where in time the datum was when it died
             worst = d.elog.worst_errors()
             reason = f"{worst[0].algorithm}: {worst[0].message}" if worst else "killed without a logged reason"
             doc = {"_id": doc_id, "data_tag": self.data_tag, "tombstone": doc, "elog": documents.error_log_document(d),
