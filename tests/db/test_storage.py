@@ -48,7 +48,8 @@ def test_dead_goes_to_cemetery(fresh_db):
     r = fresh_db.save_data(d, data_tag="z")
     assert r == {"collection": "cemetery", "_id": r["_id"], "live": False}
     grave = fresh_db["cemetery"].find_one({"_id": r["_id"]})
-    assert grave["tombstone"]["sta"] == "A" and grave["tombstone"]["npts"] == 10 and "entirely outside" in grave["reason"] and grave["elog"][0]["algorithm"] == "WindowData"
+    assert grave["tombstone"]["sta"] == "A" and grave["tombstone"]["npts"] == 10
+    assert "entirely outside" in grave["reason"] and grave["elog"][0]["algorithm"] == "WindowData"
     assert fresh_db["wf_TimeSeries"].count_documents({}) == 0
 
 
