@@ -1,20 +1,11 @@
-"""sparkseis: MsPASS's seismic workflow on Apache Spark, with MongoDB for data and metadata."""
+"""sparkseis: MsPASS's seismic workflow on Apache Spark, with MongoDB for data and metadata.
 
-from sparkseis.core import (
-    ArgumentError,
-    BasicSeismic,
-    ErrorLogger,
-    ErrorSeverity,
-    LogEntry,
-    Metadata,
-    MetadataKeyError,
-    SeismicError,
-    Seismogram,
-    SeismogramEnsemble,
-    TimeReferenceType,
-    TimeSeries,
-    TimeSeriesEnsemble,
-)
+The data objects (TimeSeries, Seismogram, ensembles, ErrorSeverity, ...) are re-exported
+from sparkseis.core; Client and Database come from sparkseis.db on first use.
+"""
+
+from sparkseis.core import *  # noqa: F403 - the data objects are the package's front door
+from sparkseis.core import __all__ as _core_names
 
 __version__ = "0.1.0"
 
@@ -28,20 +19,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'sparkseis' has no attribute {name!r}")
 
 
-__all__ = [
-    "ArgumentError",
-    "BasicSeismic",
-    "Client",  # noqa: F822 - provided lazily by __getattr__
-    "Database",  # noqa: F822
-    "ErrorLogger",
-    "ErrorSeverity",
-    "LogEntry",
-    "Metadata",
-    "MetadataKeyError",
-    "SeismicError",
-    "Seismogram",
-    "SeismogramEnsemble",
-    "TimeReferenceType",
-    "TimeSeries",
-    "TimeSeriesEnsemble",
-]
+__all__ = [*_core_names, "Client", "Database"]  # noqa: F405 - Client and Database come from __getattr__
