@@ -89,31 +89,34 @@ class TravelTimeCalculator:
             self._model = load_taup_model(self.model_name)
         return self._model
 
-    def _branches(self, depth_km: float, phase: str) -> _Branches | None:
-        key = (round(float(depth_km), 6), phase)
-        if key in self._cache:
+    def _depth_branches(self, depth_km: float, phases: tuple[str, ...]) -> dict[str, _Branches | None]:
+        """{phase: branches} at one source depth, computing the phases not cached yet.
+
+        The depth-corrected model is built only when a phase is missing and is not kept:
+        it is large, and the branches are all a query needs.
+        """
+        key = round(float(depth_km), 6)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = {}
+            while len(self._cache) > self.max_cached_depths:
+                self._cache.popitem(last=False)
+        else:
             self._cache.move_to_end(key)
-            return self._cache[key]
-        depth_model = self._depth_model(key[0])
-        from obspy.taup.seismic_phase import SeismicPhase
+        missing = [p for p in phases if p not in entry]
+        if missing:
+            from obspy.taup.seismic_phase import SeismicPhase
 
-        try:
-            ph = SeismicPhase(phase, depth_model, 0.0)
-        except Exception:  # a phase that cannot exist for this depth (TauP raises)
-            ph = None
-        branches = None
-        if ph is not None and ph.dist is not None and len(ph.dist) > 1:
-            branches = _Branches(np.asarray(ph.dist, float), np.asarray(ph.time, float), np.asarray(ph.ray_param, float))
-        self._cache[key] = branches
-        while len(self._cache) > self.max_cached_depths * 3:
-            self._cache.popitem(last=False)
-        return branches
-
-    def _depth_model(self, depth_km: float):
-        dkey = ("model", depth_km)
-        if dkey not in self._cache:
-            self._cache[dkey] = self.model.model.depth_correct(depth_km).split_branch(0.0)
-        return self._cache[dkey]
+            depth_model = self.model.model.depth_correct(key).split_branch(0.0)
+            for phase in missing:
+                try:
+                    ph = SeismicPhase(phase, depth_model, 0.0)
+                except Exception:  # a phase that cannot exist for this depth (TauP raises)
+                    ph = None
+                entry[phase] = None
+                if ph is not None and ph.dist is not None and len(ph.dist) > 1:
+                    entry[phase] = _Branches(np.asarray(ph.dist, float), np.asarray(ph.time, float), np.asarray(ph.ray_param, float))
+        return entry
 
     def travel_time(self, depth_km: float, distance_deg: float, phases: tuple[str, ...] = P_PHASES) -> float:
         """Earliest travel time (s) of `phases` from a source at depth_km to a surface receiver
@@ -121,11 +124,8 @@ class TravelTimeCalculator:
         if not (0 <= depth_km <= 6371 and 0 <= distance_deg <= 180):
             raise ValueError(f"travel_time: depth {depth_km} km or distance {distance_deg} deg out of range")
         x = math.radians(distance_deg)
-        best = math.inf
-        for phase in phases:
-            b = self._branches(depth_km, phase)
-            if b is not None:
-                best = min(best, b.first_time(x))
+        branches = self._depth_branches(depth_km, phases)
+        best = min((branches[p].first_time(x) for p in phases if branches[p] is not None), default=math.inf)
         return best if best < math.inf else math.nan
 
 

@@ -24,6 +24,7 @@ from sparkseis.db.waveform_store import (
     GridFSBatchWriter,
     SampleFileWriter,
     SampleReadError,
+    delete_gridfs_files,
     read_file_samples,
     read_gridfs_samples,
     read_mseed_segment,
@@ -47,12 +48,31 @@ INDEXES = {
 _NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?")
 
 
-def kill_reason(d: BasicSeismic) -> str:
-    """A short, groupable reason for a dead datum: its worst log entry with numbers masked."""
+def kill_reason(d: BasicSeismic, mask_numbers: bool = True) -> str:
+    """Why a datum died: its worst log entry, with numbers masked so that reasons group."""
     worst = d.elog.worst_errors()
     if not worst:
         return "killed without a logged reason"
-    return f"{worst[0].algorithm}: {_NUMBER.sub('#', worst[0].message)}"
+    message = _NUMBER.sub("#", worst[0].message) if mask_numbers else worst[0].message
+    return f"{worst[0].algorithm}: {message}"
+
+
+class DataTally:
+    """Live and dead counts, and dead data by kill_reason: what a save or count reports."""
+
+    def __init__(self):
+        self.live, self.dead, self.killed_by = 0, 0, {}
+
+    def add(self, d: BasicSeismic) -> None:
+        if d.live:
+            self.live += 1
+        else:
+            self.dead += 1
+            reason = kill_reason(d)
+            self.killed_by[reason] = self.killed_by.get(reason, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"live": self.live, "dead": self.dead, "killed_by": dict(self.killed_by)}
 
 
 def output_ids(data_tag: str, d: BasicSeismic) -> tuple[ObjectId, ObjectId]:
@@ -68,6 +88,14 @@ def output_ids(data_tag: str, d: BasicSeismic) -> tuple[ObjectId, ObjectId]:
     return stable_object_id("wf", data_tag, origin), stable_object_id("samples", data_tag, origin)
 
 
+STORAGE_MODES = ("gridfs", "file")
+
+
+def check_storage_mode(storage_mode: str) -> None:
+    if storage_mode not in STORAGE_MODES:
+        raise ValueError(f"storage_mode must be one of {STORAGE_MODES}, got {storage_mode!r}")
+
+
 class WaveformSink:
     """Saves data in batches: live data to wf_TimeSeries (+ samples), dead data to cemetery.
 
@@ -77,8 +105,7 @@ class WaveformSink:
 
     def __init__(self, database: Database, data_tag: str, storage_mode: str = "gridfs",
                  output_dir: str | os.PathLike | None = None, collection: str = "wf_TimeSeries", batch_size: int = 64):  # fmt: skip
-        if storage_mode not in ("gridfs", "file"):
-            raise ValueError(f"storage_mode must be 'gridfs' or 'file', got {storage_mode!r}")
+        check_storage_mode(storage_mode)
         self.db = database.mongo_db
         self.data_tag = data_tag
         self.storage_mode = storage_mode
@@ -89,12 +116,12 @@ class WaveformSink:
         self._file: SampleFileWriter | None = None
         self._docs: list[ReplaceOne] = []
         self._dead: list[ReplaceOne] = []
-        self._file_of: dict[ObjectId, ObjectId] = {}
-        self.summary: dict[str, Any] = {"live": 0, "dead": 0, "killed_by": {}}
+        self.tally = DataTally()
 
     def add(self, d: BasicSeismic) -> ObjectId:
         """Queue d for writing; returns the id its document will have."""
         doc_id, file_id = output_ids(self.data_tag, d)
+        self.tally.add(d)
         if d.live:
             doc = documents.header_document(d)
             doc.update(documents.time_fields(d))
@@ -103,7 +130,6 @@ class WaveformSink:
                 doc["ncomponents"] = int(d.data.shape[0])
             if self.storage_mode == "gridfs":
                 self._gridfs.add(file_id, d.data, filename=str(doc_id))
-                self._file_of[doc_id] = file_id
                 doc["gridfs_id"] = file_id
             else:
                 if self._file is None:
@@ -111,43 +137,34 @@ class WaveformSink:
                 doc["foff"], doc["nbytes"] = self._file.add(d.data)
                 doc["dir"], doc["dfile"] = self._file.dir, self._file.dfile
             self._docs.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
-            self.summary["live"] += 1
         else:
             doc = documents.bson_value(d.todict())
             doc.pop("_id", None)
             doc.update(documents.time_fields(d))  # where in time the datum was when it died
-            worst = d.elog.worst_errors()
-            reason = f"{worst[0].algorithm}: {worst[0].message}" if worst else "killed without a logged reason"
             doc = {"_id": doc_id, "data_tag": self.data_tag, "tombstone": doc, "elog": documents.error_log_document(d),
-                   "reason": reason, "time": datetime.datetime.now(datetime.UTC)}  # fmt: skip
+                   "reason": kill_reason(d, mask_numbers=False), "time": datetime.datetime.now(datetime.UTC)}  # fmt: skip
             self._dead.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
-            self.summary["dead"] += 1
-            key = kill_reason(d)
-            self.summary["killed_by"][key] = self.summary["killed_by"].get(key, 0) + 1
         if len(self._docs) + len(self._dead) >= self.batch_size:
             self.flush()
         return doc_id
 
     def flush(self) -> None:
-        # samples first: a document never points at samples that are not written yet.
-        # Documents already present (a re-save, a retried task) get their samples rewritten.
-        ids = list(self._file_of)
-        present = {doc["_id"] for doc in self.db[self.collection].find({"_id": {"$in": ids}}, {"_id": 1})} if ids else set()
-        self._gridfs.flush(replace={self._file_of[i] for i in present})
+        # samples first: a document never points at samples that are not written yet
+        self._gridfs.flush()
         if self._file is not None:
             self._file.flush()
         if self._docs:
             self.db[self.collection].bulk_write(self._docs, ordered=False)
         if self._dead:
             self.db["cemetery"].bulk_write(self._dead, ordered=False)
-        self._docs, self._dead, self._file_of = [], [], {}
+        self._docs, self._dead = [], []
 
     def close(self) -> dict[str, Any]:
         """Write what is left; returns {live, dead, killed_by: {reason: count}}."""
         self.flush()
         if self._file is not None:
             self._file.close()
-        return self.summary
+        return self.tally.as_dict()
 
 
 class Database:
@@ -267,8 +284,6 @@ class Database:
 
     def delete_data_tag(self, data_tag: str, collection: str = "wf_TimeSeries") -> dict[str, int]:
         """Remove a run's outputs: its documents, their GridFS samples and its cemetery records."""
-        from sparkseis.db.waveform_store import delete_gridfs_files
-
         docs = list(self.mongo_db[collection].find({"data_tag": data_tag}, {"_id": 1, "gridfs_id": 1}))
         files = delete_gridfs_files(self.mongo_db, [doc["gridfs_id"] for doc in docs if doc.get("gridfs_id")])
         removed = self.mongo_db[collection].delete_many({"data_tag": data_tag}).deleted_count

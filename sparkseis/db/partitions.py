@@ -17,14 +17,16 @@ def count_matching(collection, query: dict) -> int:
         return sum(1 for _ in collection.find(query, {"_id": 1}))
 
 
-def plan_id_ranges(collection, query: dict | None, npartitions: int) -> tuple[list[IdRange], int]:
-    """(ranges, count): npartitions contiguous _id ranges holding equal shares of the matches.
+def plan_id_ranges(collection, query: dict | None, npartitions: int, total: int | None = None) -> list[IdRange]:
+    """npartitions contiguous _id ranges holding equal shares of the `total` matches (counted
+    here if not given).
 
     Boundaries come from one indexed, skip-positioned lookup each (like the MongoDB Spark
     connector's paginate-by-count partitioner), so the caller never holds the documents.
     """
     query = query or {}
-    total = count_matching(collection, query)
+    if total is None:
+        total = count_matching(collection, query)
     n = max(1, min(int(npartitions), total or 1))
     bounds: list[Any] = []
     for k in range(1, n):
@@ -32,7 +34,7 @@ def plan_id_ranges(collection, query: dict | None, npartitions: int) -> tuple[li
         if doc is not None and (not bounds or doc["_id"] != bounds[-1]):
             bounds.append(doc["_id"])
     edges = [None] + bounds + [None]
-    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)], total
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
 def range_query(query: dict | None, id_range: IdRange) -> dict:

@@ -52,18 +52,18 @@ class GridFSBatchWriter:
             "uploadDate": datetime.datetime.now(datetime.UTC), "metadata": {"dtype": SAMPLE_DTYPE.str},
         })  # fmt: skip
 
-    def flush(self, replace: set | None = None) -> int:
-        """Write what is pending; files whose ids are in `replace` (or that turn out to exist
-        already, as after a retried task) are deleted and rewritten. Returns files written."""
+    def flush(self) -> int:
+        """Write what is pending; returns files written. Files that exist already (a re-save,
+        or a task retried after writing part of a batch) are deleted and rewritten."""
         files, chunks = self._pending_files, self._pending_chunks
         self._pending_files, self._pending_chunks = [], []
-        if replace:
-            delete_gridfs_files(self.files.database, [f["_id"] for f in files if f["_id"] in replace])
+        if not files:
+            return 0
         try:
-            self.chunks.insert_many(chunks, ordered=True) if chunks else None
-            self.files.insert_many(files, ordered=True) if files else None
+            self.chunks.insert_many(chunks, ordered=True)
+            self.files.insert_many(files, ordered=True)
         except (BulkWriteError, OperationFailure):
-            # Some of these files exist (a task retried after writing part of a batch):
+            # Chunk ids derive from file ids, so an existing file always collides here:
             # rewrite file by file so each ends complete and single.
             for f in files:
                 delete_gridfs_files(self.files.database, [f["_id"]])

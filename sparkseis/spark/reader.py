@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pyspark import RDD, SparkContext
 
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database, decode_waveform
 from sparkseis.db.normalize import Matcher, normalize
-from sparkseis.db.partitions import plan_id_ranges, range_query
+from sparkseis.db.partitions import count_matching, plan_id_ranges, range_query
 
 # With no count given, partitions hold up to this many waveforms, and their number is a
 # multiple of the cores: every wave of tasks keeps every core busy (measured on 2,000
@@ -18,7 +18,7 @@ from sparkseis.db.partitions import plan_id_ranges, range_query
 WAVEFORMS_PER_PARTITION = 1000
 
 
-def _read_range(db_ref, collection, query, matchers_bc, batch_size) -> callable:
+def _read_range(db_ref, collection, query, matchers_bc, batch_size) -> Callable[[Iterator], Iterator[BasicSeismic]]:
     def read(ranges: Iterator) -> Iterator[BasicSeismic]:
         mongo_db = Database.from_ref(db_ref).mongo_db
         matchers = matchers_bc.value if matchers_bc is not None else []
@@ -53,13 +53,11 @@ def read_distributed_data(
     if data_tag is not None:
         query = {**(query or {}), "data_tag": data_tag}
     coll = db.mongo_db[collection]
+    total = count_matching(coll, query or {})
     if npartitions is None:
-        from sparkseis.db.partitions import count_matching
-
-        total = count_matching(coll, query or {})
         cores = sc.defaultParallelism
         npartitions = cores * max(1, math.ceil(total / (cores * WAVEFORMS_PER_PARTITION)))
-    ranges, _ = plan_id_ranges(coll, query, npartitions)
+    ranges = plan_id_ranges(coll, query, npartitions, total)
     matchers_bc = sc.broadcast(list(normalize)) if normalize else None
     reader = _read_range(db.ref(), collection, query, matchers_bc, batch_size)
     return sc.parallelize(ranges, len(ranges)).mapPartitions(reader, preservesPartitioning=True)

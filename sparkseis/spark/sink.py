@@ -9,7 +9,7 @@ from typing import Any
 from pyspark import RDD
 
 from sparkseis.core.seismic import BasicSeismic
-from sparkseis.db.database import Database, kill_reason
+from sparkseis.db.database import Database, DataTally, check_storage_mode
 
 
 class DataTagExistsError(RuntimeError):
@@ -50,8 +50,7 @@ def write_distributed_data(
     """
     if not data_tag:
         raise ValueError("write_distributed_data needs a data_tag naming this run's outputs")
-    if storage_mode not in ("gridfs", "file"):
-        raise ValueError(f"storage_mode must be 'gridfs' or 'file', got {storage_mode!r}")
+    check_storage_mode(storage_mode)
     present = existing_outputs(db, data_tag, collection)
     if present and not overwrite:
         raise DataTagExistsError(
@@ -68,8 +67,7 @@ def write_distributed_data(
         sink = Database.from_ref(db_ref).sink(data_tag, storage_mode, out_dir, collection, batch_size)
         for d in data:
             sink.add(d)
-        summary = sink.close()
-        yield {"live": summary["live"], "dead": summary["dead"], "killed_by": summary["killed_by"]}
+        yield sink.close()
 
     return _merge(rdd.mapPartitions(save_partition).collect())
 
@@ -78,12 +76,9 @@ def count_live(rdd: RDD) -> dict[str, Any]:
     """The tutorial's terminator: reduce each datum to its live flag (and reason) and count."""
 
     def summarize(data: Iterator[BasicSeismic]) -> Iterator[dict]:
-        live, reasons = 0, Counter()
+        tally = DataTally()
         for d in data:
-            if d.live:
-                live += 1
-            else:
-                reasons[kill_reason(d)] += 1
-        yield {"live": live, "dead": sum(reasons.values()), "killed_by": dict(reasons)}
+            tally.add(d)
+        yield tally.as_dict()
 
     return _merge(rdd.mapPartitions(summarize).collect())
