@@ -10,17 +10,17 @@ from sparkseis.core.errors import ArgumentError, ErrorSeverity
 from sparkseis.core.seismic import BasicSeismic
 
 
-def seismic_function(validate: Callable[..., None] | None = None) -> Callable:
+def seismic_function(validate: Callable[..., None] | None = None, name: str | None = None) -> Callable:
     """Decorate `func(d, *args, **kw)` so that it follows MsPASS's rules for data.
 
     - `validate(*args, **kw)` runs first on every call, live or dead; its ArgumentError is raised.
     - dead data are returned untouched; ensembles are processed member by member.
     - any other exception kills the datum and logs "<Type>: <message>" as Fatal under the
-      function's name; the (dead) datum is returned.
+      function's name (or `name`); the (dead) datum is returned.
     """
 
     def wrap(func: Callable) -> Callable:
-        name = func.__name__
+        algorithm = name or func.__name__
 
         def apply_one(d, args, kwargs):
             if d.dead():
@@ -31,7 +31,7 @@ def seismic_function(validate: Callable[..., None] | None = None) -> Callable:
                 raise
             except Exception as err:  # noqa: BLE001 - every failure must become a logged kill
                 d.kill()
-                d.elog.log_error(name, f"{type(err).__name__}: {err}", ErrorSeverity.Fatal)
+                d.elog.log_error(algorithm, f"{type(err).__name__}: {err}", ErrorSeverity.Fatal)
                 return d
             return d if out is None else out
 
@@ -44,7 +44,7 @@ def seismic_function(validate: Callable[..., None] | None = None) -> Callable:
                     d.member = [apply_one(m, args, kwargs) for m in d.member]
                 return d
             if not isinstance(d, BasicSeismic):
-                raise TypeError(f"{name}: expected a TimeSeries, Seismogram or ensemble, got {type(d).__name__}")
+                raise TypeError(f"{algorithm}: expected a TimeSeries, Seismogram or ensemble, got {type(d).__name__}")
             return apply_one(d, args, kwargs)
 
         wrapper.__wrapped__ = func

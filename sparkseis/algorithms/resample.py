@@ -1,4 +1,5 @@
-"""Change the sampling rate: integer-factor decimation or FFT resampling (SciPy)."""
+"""Change the sampling rate: integer-factor decimation or FFT resampling (SciPy), with
+MsPASS's choice between them and MsPASS's output lengths, so both systems give the same samples."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ from sparkseis.algorithms.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
 
-# Relative tolerance for calling a rate ratio an integer (miniSEED rates are exact in practice).
-_RATIO_TOLERANCE = 1e-5
-
 
 def _check_rate(sampling_rate: float) -> float:
     if not (isinstance(sampling_rate, (int, float)) and math.isfinite(sampling_rate) and sampling_rate > 0):
@@ -21,89 +19,93 @@ def _check_rate(sampling_rate: float) -> float:
     return float(sampling_rate)
 
 
-def integer_ratio(rate_in: float, rate_out: float) -> int | None:
-    """rate_in/rate_out as an int when it is one (within tolerance), else None."""
-    ratio = rate_in / rate_out
-    q = round(ratio)
-    return q if q >= 1 and abs(ratio - q) <= _RATIO_TOLERANCE * ratio else None
+class _Resampler:
+    """The target of a resampling operator: `sampling_rate` (samples/s) and `dt` (s)."""
+
+    def __init__(self, sampling_rate: float):
+        self.sampling_rate = _check_rate(sampling_rate)
+        self.dt = 1.0 / self.sampling_rate
+
+    def target_samprate(self) -> float:
+        return self.sampling_rate
+
+    def target_dt(self) -> float:
+        return self.dt
+
+    def dec_factor(self, d: BasicSeismic) -> int:
+        """The integer factor that decimates d to the target rate: 1 means no change, 0 that d
+        needs upsampling, -1 that the ratio is not an integer (MsPASS's test: the truncated
+        ratio of sample intervals, accepted when numpy.isclose to the ratio)."""
+        ratio = self.dt / d.dt
+        q = int(ratio)
+        if np.isclose(ratio, float(q)):
+            return q
+        return 0 if q == 0 else -1
 
 
-def _set_rate(d: BasicSeismic, data: np.ndarray, rate: float) -> None:
+def _set_rate(d: BasicSeismic, data: np.ndarray, dt: float) -> BasicSeismic:
     d.data = np.ascontiguousarray(data, dtype=np.float64)
-    d.dt = 1.0 / rate
-    if d.is_defined("sampling_rate"):
-        d["sampling_rate"] = rate
-    if d.is_defined("npts"):
-        d["npts"] = d.npts
+    d.set_dt(dt)
+    return d
 
 
-class ScipyResampler:
-    """FFT resampling (scipy.signal.resample) to `sampling_rate` samples/s;
-    npts_out = int(npts*dt_old*rate_new), t0 unchanged."""
+class ScipyResampler(_Resampler):
+    """FFT resampling (scipy.signal.resample) to `sampling_rate` samples/s; t0 unchanged.
+
+    npts_out = int((endtime - t0 + dt) * rate), computed in that order as MsPASS does: on epoch
+    times the subtraction rounds, and the integer part must come out the same.
+    """
 
     def __init__(self, sampling_rate: float, window: str | None = "hann"):
-        self.sampling_rate = _check_rate(sampling_rate)
+        super().__init__(sampling_rate)
         self.window = window
 
-    @property
-    def dt(self) -> float:
-        return 1.0 / self.sampling_rate
-
     def resample(self, d: BasicSeismic) -> BasicSeismic:
-        n = int(d.npts * d.dt * self.sampling_rate)
-        if n < 1:
-            raise ValueError(f"resampling {d.npts} samples to {self.sampling_rate} samples/s leaves none")
-        _set_rate(d, scipy.signal.resample(d.data, n, axis=-1, window=self.window), self.sampling_rate)
-        return d
+        """d resampled in place (dead data pass; a failure kills d with the reason)."""
+        return _fft_resample(d, self)
 
 
-class ScipyDecimator:
-    """Anti-alias and decimate (scipy.signal.decimate) by the integer factor from the datum's
-    rate to `sampling_rate`; npts_out = ceil(npts/q), t0 unchanged. Factors over 13 are done in
-    stages, as SciPy advises for its IIR filter."""
+class ScipyDecimator(_Resampler):
+    """Anti-alias and decimate (scipy.signal.decimate, one call with the whole factor, as MsPASS)
+    by the integer factor from the datum's rate to `sampling_rate`; npts_out = ceil(npts/q),
+    t0 unchanged. Data whose rate is not an integer multiple of the target are killed."""
 
     def __init__(self, sampling_rate: float, n: int | None = None, ftype: str = "iir", zero_phase: bool = True):
-        self.sampling_rate = _check_rate(sampling_rate)
+        super().__init__(sampling_rate)
         self.n = n
         self.ftype = ftype
         self.zero_phase = zero_phase
 
-    @property
-    def dt(self) -> float:
-        return 1.0 / self.sampling_rate
-
-    @staticmethod
-    def stages(q: int) -> list[int]:
-        """Factor q into decimation stages of at most 13 each (largest first)."""
-        factors, rest = [], q
-        for p in range(13, 1, -1):
-            while rest % p == 0 and rest > 1:
-                factors.append(p)
-                rest //= p
-        if rest != 1:
-            raise ValueError(f"decimation factor {q} has a prime factor over 13; use the FFT resampler")
-        return factors
-
-    @classmethod
-    def stages_or_none(cls, q: int) -> list[int] | None:
-        try:
-            return cls.stages(q)
-        except ValueError:
-            return None
-
     def resample(self, d: BasicSeismic) -> BasicSeismic:
-        q = integer_ratio(d.samprate(), self.sampling_rate)
-        if q is None or q < 2:
-            raise ValueError(f"cannot decimate {d.samprate()} to {self.sampling_rate} samples/s: not an integer factor > 1")
-        data = d.data
-        for stage in self.stages(q):
-            data = scipy.signal.decimate(data, stage, n=self.n, ftype=self.ftype, axis=-1, zero_phase=self.zero_phase)
-        _set_rate(d, data, self.sampling_rate)
+        """d decimated in place (dead data pass; a failure kills d with the reason)."""
+        return _decimate(d, self)
+
+
+@seismic_function(name="ScipyResampler.resample")
+def _fft_resample(d: BasicSeismic, op: ScipyResampler) -> BasicSeismic:
+    n = int((d.endtime() - d.t0 + d.dt) * op.sampling_rate)
+    if n < 1:
+        raise ValueError(f"resampling {d.npts} samples to {op.sampling_rate} samples/s leaves none")
+    return _set_rate(d, scipy.signal.resample(d.data, n, axis=-1, window=op.window), op.dt)
+
+
+@seismic_function(name="ScipyDecimator.resample")
+def _decimate(d: BasicSeismic, op: ScipyDecimator) -> BasicSeismic:
+    q = op.dec_factor(d)
+    if q < 1:
+        what = "smaller than" if q == 0 else "not an integer fraction of"
+        raise ValueError(f"cannot decimate: sample interval {d.dt} s is {what} the target {op.dt} s")
+    if q == 1:
         return d
+    data = scipy.signal.decimate(d.data, q, n=op.n, ftype=op.ftype, axis=-1, zero_phase=op.zero_phase)
+    return _set_rate(d, data, op.dt)
 
 
 def _check_pair(decimator: ScipyDecimator, resampler: ScipyResampler) -> None:
-    if abs(decimator.sampling_rate - resampler.sampling_rate) > 1e-9 * resampler.sampling_rate:
+    for role, op in (("decimator", decimator), ("resampler", resampler)):
+        if not isinstance(op, _Resampler):
+            raise ArgumentError(f"resample: {role} must be a ScipyDecimator or ScipyResampler, got {type(op).__name__}")
+    if not np.isclose(decimator.dt, resampler.dt):
         raise ArgumentError(
             f"resample: decimator ({decimator.sampling_rate}) and resampler ({resampler.sampling_rate}) target different rates"
         )
@@ -111,11 +113,11 @@ def _check_pair(decimator: ScipyDecimator, resampler: ScipyResampler) -> None:
 
 @seismic_function(validate=_check_pair)
 def resample(d: BasicSeismic, decimator: ScipyDecimator, resampler: ScipyResampler) -> BasicSeismic:
-    """Bring d to the common target rate: untouched at ratio 1, decimator at an integer ratio > 1,
-    FFT resampler otherwise."""
-    q = integer_ratio(d.samprate(), decimator.sampling_rate)
+    """Bring d to the common target rate: untouched at factor 1, the decimator at an integer
+    factor > 1, the FFT resampler otherwise (MsPASS's rule)."""
+    q = decimator.dec_factor(d)
     if q == 1:
         return d
-    if q is not None and max(ScipyDecimator.stages_or_none(q) or [99]) <= 13:
+    if q > 1:
         return decimator.resample(d)
     return resampler.resample(d)

@@ -14,27 +14,54 @@ import math
 from collections import OrderedDict
 
 import numpy as np
-from obspy.geodetics import gps2dist_azimuth, locations2degrees
+from obspy.geodetics import gps2dist_azimuth, kilometers2degrees, locations2degrees
 
 from sparkseis.algorithms.decorator import seismic_function
 from sparkseis.algorithms.timeref import ator
 from sparkseis.core.errors import ArgumentError, ErrorSeverity
 from sparkseis.core.seismic import BasicSeismic
 
-P_PHASES = ("p", "P")
-P_PHASES_WITH_PDIFF = ("p", "P", "Pdiff")
-
+# TauP's "P" as the tutorial asks for it (arrivals[0] of phase_list=["P"]); ("p", "P") adds the
+# up-going p that arrives first at short distances from deep sources.
+P_PHASES = ("P",)
 
 _TAUP_MODELS: dict = {}
 
 
 def load_taup_model(name: str = "iasp91"):
-    """The obspy TauPyModel called name, loaded once per process and shared."""
+    """The obspy TauPyModel called name (a built-in model or a .npz file), loaded once per
+    process and shared; ArgumentError if there is no such model."""
     if name not in _TAUP_MODELS:
         from obspy.taup import TauPyModel
 
-        _TAUP_MODELS[name] = TauPyModel(name)
+        try:
+            _TAUP_MODELS[name] = TauPyModel(name)
+        except Exception as err:  # obspy raises several types for an unknown model
+            raise ArgumentError(f"TauP model {name!r} cannot be loaded ({type(err).__name__}: {err}); "
+                                "use a built-in name such as iasp91 or ak135, or a .npz model file") from None  # fmt: skip
     return _TAUP_MODELS[name]
+
+
+def taup_model_name(model) -> str:
+    """The name a TauPyModel was loaded by (e.g. "iasp91")."""
+    name = np.asarray(model.model.s_mod.v_mod.model_name).item()  # stored as a numpy bytes scalar
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def _reduce_taup_model(model):
+    # A TauPyModel pickles to ~260 kB; one with a plain model name travels as that name and is
+    # loaded once per receiving process instead (Spark pickles closures for every task).
+    if model.planet_flattening == 0.0:
+        return load_taup_model, (taup_model_name(model),)
+    return object.__reduce_ex__(model, 4)
+
+
+def _register_taup_pickling() -> None:
+    import copyreg
+
+    from obspy.taup import TauPyModel
+
+    copyreg.pickle(TauPyModel, _reduce_taup_model)
 
 
 class _Branches:
@@ -76,11 +103,10 @@ class TravelTimeCalculator:
         self._model = None
         self._cache: OrderedDict = OrderedDict()
 
-    def __getstate__(self):
-        return {"model_name": self.model_name, "max_cached_depths": self.max_cached_depths}
-
-    def __setstate__(self, state):
-        self.__init__(state["model_name"], state["max_cached_depths"])
+    def __reduce__(self):
+        # unpickled as this process's shared calculator for the model, so that its branch
+        # cache survives from task to task
+        return shared_calculator, (self.model_name, self.max_cached_depths)
 
     @property
     def model(self):
@@ -129,9 +155,75 @@ class TravelTimeCalculator:
         return best if best < math.inf else math.nan
 
 
-def _check_ptime(calculator, *args, **kwargs) -> None:
-    if not hasattr(calculator, "travel_time"):
-        raise ArgumentError(f"set_Ptime: calculator must be a TravelTimeCalculator, got {type(calculator).__name__}")
+_CALCULATORS: dict = {}
+
+
+def shared_calculator(model: str = "iasp91", max_cached_depths: int = 4096) -> TravelTimeCalculator:
+    """This process's TravelTimeCalculator for model (built on first use); ArgumentError if
+    the model cannot be loaded."""
+    key = (model, int(max_cached_depths))
+    if key not in _CALCULATORS:
+        load_taup_model(model)
+        _CALCULATORS[key] = TravelTimeCalculator(model, max_cached_depths)
+    return _CALCULATORS[key]
+
+
+def as_calculator(model) -> TravelTimeCalculator:
+    """A travel-time calculator for `model`: None (iasp91), a model name, an obspy TauPyModel,
+    a TravelTimeCalculator, or a Spark broadcast of one of these."""
+    if model is None:
+        return shared_calculator("iasp91")
+    if isinstance(model, str):
+        return shared_calculator(model)
+    if hasattr(model, "travel_time"):
+        return model
+    if type(model).__name__ == "TauPyModel":
+        return shared_calculator(taup_model_name(model))
+    if type(model).__name__ == "Broadcast":  # pyspark's, without importing pyspark here
+        return as_calculator(model.value)
+    raise ArgumentError(f"set_Ptime: model must be a TauP model name, TauPyModel or TravelTimeCalculator, got {type(model).__name__}")
+
+
+# How epicentral distance (deg) is measured; the tutorial's is the default.
+DISTANCE_METHODS = ("geodesic", "geocentric", "spherical")
+_WGS84_FLATTENING = 1.0 / 298.257223563
+
+
+def geocentric_latitude(lat: float) -> float:
+    """The geocentric latitude (deg) of a geographic (WGS84) latitude (deg)."""
+    return math.degrees(math.atan((1.0 - _WGS84_FLATTENING) ** 2 * math.tan(math.radians(lat))))
+
+
+def epicentral_distance(src_lat: float, src_lon: float, sta_lat: float, sta_lon: float,
+                        method: str = "geodesic") -> tuple[float, float, float]:  # fmt: skip
+    """(distance deg, source-to-station azimuth deg, back azimuth deg).
+
+    geodesic: WGS84 geodesic length (gps2dist_azimuth) in km / 111.19 (kilometers2degrees),
+    as the MsPASS tutorial computes it; geocentric: great-circle arc between geocentric
+    latitudes; spherical: great-circle arc between geographic latitudes (locations2degrees).
+    Azimuths are always the WGS84 geodesic ones.
+    """
+    metres, esaz, seaz = gps2dist_azimuth(src_lat, src_lon, sta_lat, sta_lon)
+    if method == "geodesic":
+        distance = kilometers2degrees(metres / 1000.0)
+    elif method == "geocentric":
+        distance = locations2degrees(geocentric_latitude(src_lat), src_lon, geocentric_latitude(sta_lat), sta_lon)
+    else:
+        distance = locations2degrees(src_lat, src_lon, sta_lat, sta_lon)
+    return float(distance), float(esaz), float(seaz)
+
+
+def _phase_list(phases, use_pdiff: bool) -> tuple[str, ...]:
+    out = (phases,) if isinstance(phases, str) else tuple(phases)
+    return out + ("Pdiff",) if use_pdiff and "Pdiff" not in out else out
+
+
+def _check_ptime(model=None, Ptimekey: str = "Ptime", phases=P_PHASES, use_pdiff: bool = False, distance: str = "geodesic") -> None:
+    as_calculator(model)
+    if distance not in DISTANCE_METHODS:
+        raise ArgumentError(f"set_Ptime: distance must be one of {DISTANCE_METHODS}, got {distance!r}")
+    if not _phase_list(phases, use_pdiff) or not all(isinstance(p, str) and p for p in _phase_list(phases, use_pdiff)):
+        raise ArgumentError(f"set_Ptime: phases must be TauP phase names, got {phases!r}")
 
 
 def _first_defined(d: BasicSeismic, *keys: str):
@@ -144,13 +236,23 @@ def _first_defined(d: BasicSeismic, *keys: str):
 @seismic_function(validate=_check_ptime)
 def set_Ptime(
     d: BasicSeismic,
-    calculator: TravelTimeCalculator,
-    Ptime_key: str = "Ptime",
+    model=None,
+    Ptimekey: str = "Ptime",
+    phases: tuple[str, ...] | str = P_PHASES,
     use_pdiff: bool = False,
+    distance: str = "geodesic",
 ) -> BasicSeismic:
-    """Set Ptime (UTC epoch s), epicentral_distance (deg), esaz and seaz (deg) from
-    source_lat/lon/depth(km)/time and channel_lat/lon (else site_lat/lon).
-    Missing coordinates or no P arrival kill the datum with the reason."""
+    """Set Ptimekey (UTC epoch s) = source_time + the first arrival of `phases` (TauP "P" by
+    default; use_pdiff adds Pdiff), and epicentral_distance (deg, measured by `distance`, which
+    is recorded as epicentral_distance_method), esaz and seaz (deg), from source_lat/lon/
+    depth(km)/time and channel_lat/lon (else site_lat/lon).
+
+    model: a TauP model name (default iasp91), an obspy TauPyModel, a TravelTimeCalculator or a
+    Spark broadcast of one; all are answered by the calculator of that model. Missing
+    coordinates or no arrival kill the datum with the reason.
+    """
+    calculator = as_calculator(model)
+    phase_list = _phase_list(phases, use_pdiff)
     try:
         src_lat, src_lon = float(d["source_lat"]), float(d["source_lon"])
         depth, otime = float(d["source_depth"]), float(d["source_time"])
@@ -160,26 +262,25 @@ def set_Ptime(
         d.kill()
         d.elog.log_error("set_Ptime", f"missing coordinates: {err}", ErrorSeverity.Invalid)
         return d
-    distance = locations2degrees(src_lat, src_lon, sta_lat, sta_lon)
-    phases = P_PHASES_WITH_PDIFF if use_pdiff else P_PHASES
-    tt = calculator.travel_time(depth, distance, phases)
-    if math.isnan(tt):
-        d.kill()
-        d.elog.log_error(
-            "set_Ptime",
-            f"no {'/'.join(phases)} arrival at {distance:.3f} deg from a {depth} km deep source"
-            + ("" if use_pdiff else " (use_pdiff=True adds Pdiff)"),
-            ErrorSeverity.Invalid,
-        )
-        return d
-    _, esaz, seaz = gps2dist_azimuth(src_lat, src_lon, sta_lat, sta_lon)
-    d[Ptime_key] = otime + tt
-    d["epicentral_distance"] = distance
+    delta, esaz, seaz = epicentral_distance(src_lat, src_lon, sta_lat, sta_lon, distance)
+    d["epicentral_distance"] = delta
+    d["epicentral_distance_method"] = distance
     d["esaz"] = esaz
     d["seaz"] = seaz
+    tt = calculator.travel_time(depth, delta, phase_list)
+    if math.isnan(tt):
+        d.kill()
+        hint = "" if "Pdiff" in phase_list else " (use_pdiff=True adds Pdiff)"
+        d.elog.log_error("set_Ptime", f"no {'/'.join(phase_list)} arrival at {delta:.3f} deg from a {depth} km deep source{hint}",
+                         ErrorSeverity.Invalid)  # fmt: skip
+        return d
+    d[Ptimekey] = otime + tt
     return d
 
 
-def shift_by_Ptime(d: BasicSeismic, Ptime_key: str = "Ptime") -> BasicSeismic:
-    """ator to the P time: time 0 becomes the P arrival."""
-    return ator(d, Ptime_key)
+def shift_by_Ptime(d: BasicSeismic, Ptimekey: str = "Ptime") -> BasicSeismic:
+    """ator to the P time: time 0 becomes the P arrival (a datum without it is killed)."""
+    return ator(d, Ptimekey)
+
+
+_register_taup_pickling()

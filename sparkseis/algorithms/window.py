@@ -6,44 +6,69 @@ import numpy as np
 
 from sparkseis.algorithms.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError, ErrorSeverity
-from sparkseis.core.seismic import BasicSeismic
+from sparkseis.core.seismic import BasicSeismic, round_half_away
+from sparkseis.core.timewindow import TimeWindow
 
 _MODES = ("kill", "truncate", "pad")
 
 
-def _check_window(start: float, end: float, t0shift: float | None = None, short_segment_handling: str = "kill") -> None:
+def window_bounds(win_start: float | TimeWindow, win_end: float | None) -> tuple[float, float]:
+    """(start, end) s from two numbers or one TimeWindow; ArgumentError unless start < end."""
+    if isinstance(win_start, TimeWindow):
+        if win_end is not None:
+            raise ArgumentError("WindowData: give a TimeWindow or win_start and win_end, not both")
+        win_start, win_end = win_start.start, win_start.end
+    if win_end is None:
+        raise ArgumentError("WindowData: win_end is missing")
+    start, end = float(win_start), float(win_end)
     if not end > start:
         raise ArgumentError(f"WindowData: window end ({end} s) must be after start ({start} s)")
+    return start, end
+
+
+def _check_window(win_start, win_end=None, t0shift=None, short_segment_handling="kill", log_recoverable_errors=True) -> None:
+    window_bounds(win_start, win_end)
     if short_segment_handling not in _MODES:
         raise ArgumentError(f"WindowData: short_segment_handling must be one of {_MODES}, got {short_segment_handling!r}")
+    if t0shift is not None and not isinstance(t0shift, (str, int, float)):
+        raise ArgumentError(f"WindowData: t0shift must be seconds or a metadata key, got {type(t0shift).__name__}")
 
 
 @seismic_function(validate=_check_window)
 def WindowData(
     d: BasicSeismic,
-    start: float,
-    end: float,
-    t0shift: float | None = None,
+    win_start: float | TimeWindow,
+    win_end: float | None = None,
+    t0shift: float | str | None = None,
     short_segment_handling: str = "kill",
+    log_recoverable_errors: bool = True,
 ) -> BasicSeismic:
-    """Cut [start, end] s (plus t0shift when given) keeping the sample grid.
+    """Cut [win_start, win_end] s (or a TimeWindow), moved by t0shift (seconds, or the metadata
+    key holding them, e.g. "Ptime"), keeping the sample grid.
 
-    Output t0 = t0 + is*dt with is = sample_number(start) and npts = round((end-start)/dt) + 1.
-    A window wholly outside the data kills in every mode; one partly outside kills ("kill"),
-    is clipped to the data ("truncate") or zero-filled ("pad"). The window is a new datum;
-    the input is left as it was (a kill marks the input, as MsPASS does).
+    Output t0 = t0 + is*dt with is = sample_number(start) and npts = round((end-start)/dt) + 1
+    (rounding half away from zero, as MsPASS). A window wholly outside the data kills in every
+    mode; one partly outside kills ("kill"), is clipped to the data ("truncate") or zero-filled
+    ("pad"). The window is a new datum; a kill marks the input, as MsPASS does.
     """
-    if t0shift is not None:
+    start, end = window_bounds(win_start, win_end)
+    if isinstance(t0shift, str):
+        if not d.is_defined(t0shift):
+            d.kill()
+            d.elog.log_error("WindowData", f"t0shift key '{t0shift}' is not defined", ErrorSeverity.Invalid)
+            return d
+        t0shift = float(d[t0shift])
+    if t0shift:
         start += t0shift
         end += t0shift
-    i_start = d.sample_number(start)
-    n = int(round((end - start) / d.dt)) + 1
-    i_end = i_start + n - 1
     span = f"[{d.t0}, {d.endtime()}]"
-    if i_end < 0 or i_start >= d.npts:
+    if end < d.t0 or start > d.endtime():
         d.kill()
         d.elog.log_error("WindowData", f"window [{start}, {end}] s is entirely outside the data span {span} s", ErrorSeverity.Invalid)
         return d
+    i_start = d.sample_number(start)
+    n = round_half_away((end - start) / d.dt) + 1
+    i_end = i_start + n - 1
     if i_start >= 0 and i_end < d.npts:
         out = d.copy(d.data[..., i_start : i_end + 1].copy())
         out.t0 = d.t0 + i_start * d.dt
@@ -63,5 +88,6 @@ def WindowData(
         out = d.copy(padded)
         out.t0 = d.t0 + i_start * d.dt
         what = f"zero-padded {n - (hi - lo + 1)} of {n} samples"
-    out.elog.log_error("WindowData", f"window [{start}, {end}] s partly outside data span {span} s: {what}", ErrorSeverity.Complaint)
+    if log_recoverable_errors:
+        out.elog.log_error("WindowData", f"window [{start}, {end}] s partly outside data span {span} s: {what}", ErrorSeverity.Complaint)
     return out

@@ -11,6 +11,7 @@ from sparkseis.core.errors import (
 )
 from sparkseis.core.metadata import Metadata
 from sparkseis.core.seismic import BasicSeismic, Seismogram, TimeReferenceType, TimeSeries
+from sparkseis.core.timewindow import TimeWindow
 
 __all__ = [
     "ArgumentError",
@@ -26,4 +27,5 @@ __all__ = [
     "TimeReferenceType",
     "TimeSeries",
     "TimeSeriesEnsemble",
+    "TimeWindow",
 ]

@@ -2,57 +2,72 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sparkseis.core.errors import MetadataKeyError
 
 
 class Metadata:
-    """Named attributes of a datum or ensemble (`d["sta"]`, `d.is_defined("sta")`)."""
+    """Named attributes of a datum or ensemble (`d["sta"]`, `d.is_defined("sta")`).
+
+    A subclass may serve some keys from its own attributes instead of storing them
+    (`_served`: key -> (getter, setter)), so that such a key can never disagree with the object.
+    """
 
     __slots__ = ("_md",)
+    _served: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], None]]] = {}
 
-    def __init__(self, values: dict | None = None):
-        self._md: dict[str, Any] = dict(values) if values else {}
+    def __init__(self, values: dict | Metadata | None = None):
+        if isinstance(values, Metadata):
+            values = values.todict()
+        self._md: dict[str, Any] = {k: v for k, v in values.items() if k not in self._served} if values else {}
 
     def __getitem__(self, key: str) -> Any:
+        served = self._served.get(key)
+        if served is not None:
+            return served[0](self)
         try:
             return self._md[key]
         except KeyError:
             raise MetadataKeyError(f"metadata key '{key}' is not defined") from None
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._md[key] = value
+        served = self._served.get(key)
+        if served is not None:
+            served[1](self, value)
+        else:
+            self._md[key] = value
 
     def __delitem__(self, key: str) -> None:
         self.erase(key)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._md
+        return key in self._md or key in self._served
 
     def is_defined(self, key: str) -> bool:
-        return key in self._md
+        return key in self
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._md.get(key, default)
+        return self[key] if key in self else default
 
     def erase(self, key: str) -> None:
-        """Remove `key` if present (no error if it is not)."""
+        """Remove `key` if present (no error if it is not); keys served by the object stay."""
         self._md.pop(key, None)
 
     def keys(self) -> Iterable[str]:
-        return self._md.keys()
+        return list(self._md) + [k for k in self._served if k not in self._md]
 
     def items(self) -> Iterable[tuple[str, Any]]:
-        return self._md.items()
+        return [(k, self[k]) for k in self.keys()]
 
     def update(self, values: dict | Metadata) -> None:
-        self._md.update(values._md if isinstance(values, Metadata) else values)
+        for k, v in (values.todict() if isinstance(values, Metadata) else values).items():
+            self[k] = v
 
     def todict(self) -> dict[str, Any]:
-        """A shallow copy of the header as a plain dict."""
-        return dict(self._md)
+        """A shallow copy of the header as a plain dict (served keys included)."""
+        return dict(self.items()) if self._served else dict(self._md)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._md)
+        return iter(self.keys())

@@ -12,6 +12,11 @@ from sparkseis.core.errors import ErrorLogger, SeismicError
 from sparkseis.core.metadata import Metadata
 
 
+def round_half_away(x: float) -> int:
+    """x rounded to the nearest integer, halves away from zero (C's round, which MsPASS uses)."""
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
 class TimeReferenceType(Enum):
     """Whether a datum's t0 is an epoch time (UTC) or relative to some event."""
 
@@ -53,15 +58,20 @@ class BasicSeismic(Metadata):
         self.data = np.zeros(shape, dtype=np.float64)
 
     def _init_basic(self, t0: float, dt: float, metadata: dict | Metadata | None, tref: TimeReferenceType) -> None:
-        Metadata.__init__(self, metadata.todict() if isinstance(metadata, Metadata) else metadata)
-        if not (dt > 0 and math.isfinite(dt)):
-            raise ValueError(f"sample interval dt must be a positive number of seconds, got {dt!r}")
+        Metadata.__init__(self, metadata)
         self.t0 = float(t0)
-        self.dt = float(dt)
+        self.set_dt(dt)
         self.live = True
         self.tref = tref
         self.t0shift: float | None = None
         self.elog = ErrorLogger()
+
+    def set_dt(self, dt: float) -> None:
+        """Set the sample interval (s)."""
+        dt = float(dt)
+        if not (dt > 0 and math.isfinite(dt)):
+            raise ValueError(f"sample interval dt must be a positive number of seconds, got {dt!r}")
+        self.dt = dt
 
     # --- liveness -------------------------------------------------------
     def kill(self) -> None:
@@ -85,7 +95,7 @@ class BasicSeismic(Metadata):
 
     def sample_number(self, t: float) -> int:
         """Index of the sample nearest time t (s); may lie outside 0..npts-1."""
-        return int(round((t - self.t0) / self.dt))
+        return round_half_away((t - self.t0) / self.dt)
 
     def samprate(self) -> float:
         """Sampling rate in samples/s."""
@@ -159,6 +169,35 @@ class BasicSeismic(Metadata):
         )
 
     __hash__ = None  # mutable
+
+
+def _refuse_npts(d: BasicSeismic, value: Any) -> None:
+    if int(value) != d.npts:
+        raise ValueError(f"npts is the number of samples ({d.npts}); resize with set_npts, not the header")
+
+
+def _refuse_endtime(d: BasicSeismic, value: Any) -> None:
+    if not math.isclose(float(value), d.endtime(), rel_tol=0.0, abs_tol=1e-6 * d.dt):
+        raise ValueError(f"endtime follows from t0, dt and npts ({d.endtime()}); set those instead")
+
+
+def _set_time_standard(d: BasicSeismic, value: Any) -> None:
+    tref = TimeReferenceType.UTC if str(value).upper() == "UTC" else TimeReferenceType.Relative
+    d.force_time_reference(tref, d.t0shift if tref is TimeReferenceType.Relative else None)
+
+
+# Header keys that describe the samples are read from and written to the object itself, so
+# they agree with it at every step (MsPASS keeps them in sync the same way).
+BasicSeismic._served = {
+    "npts": (lambda d: d.npts, _refuse_npts),
+    "delta": (lambda d: d.dt, BasicSeismic.set_dt),
+    "dt": (lambda d: d.dt, BasicSeismic.set_dt),
+    "sampling_rate": (lambda d: 1.0 / d.dt, lambda d, v: d.set_dt(1.0 / float(v))),
+    "starttime": (lambda d: d.t0, lambda d, v: setattr(d, "t0", float(v))),
+    "t0": (lambda d: d.t0, lambda d, v: setattr(d, "t0", float(v))),
+    "endtime": (lambda d: d.endtime(), _refuse_endtime),
+    "time_standard": (lambda d: "UTC" if d.time_is_UTC() else "Relative", _set_time_standard),
+}
 
 
 class TimeSeries(BasicSeismic):

@@ -15,7 +15,7 @@ NORMALIZED_COLLECTIONS = ("site", "channel", "source")
 # Where the input samples came from: never carried into an output document.
 INPUT_STORAGE_KEYS = ("dir", "dfile", "foff", "nbytes", "format", "storage_mode", "gridfs_id")
 # Written from the object's own attributes, never from its header.
-DERIVED_KEYS = ("_id", "t0", "dt", "npts", "sampling_rate", "starttime", "endtime", "time_standard", "t0_shift",
+DERIVED_KEYS = ("_id", "t0", "dt", "delta", "npts", "sampling_rate", "starttime", "endtime", "time_standard", "t0_shift",
                 "utc_convertible", "data_tag", "elog", "live")  # fmt: skip
 
 

@@ -17,7 +17,7 @@ def series(npts, rate, t0=100.0):
 def test_decimator_selected_for_integer_ratio():
     d = resample(series(10_001, 40.0), ScipyDecimator(20.0), ScipyResampler(20.0))
     assert d.npts == math.ceil(10_001 / 2) and d.dt == pytest.approx(0.05) and d.t0 == 100.0
-    assert d["sampling_rate"] == 20.0
+    assert d["sampling_rate"] == 20.0 and d["npts"] == d.npts and d["delta"] == d.dt
 
 
 def test_resampler_selected_otherwise():
@@ -39,10 +39,48 @@ def test_dead_untouched():
     assert resample(d, ScipyDecimator(20.0), ScipyResampler(20.0)).npts == 1000
 
 
-def test_large_factor_decimated_in_stages():
-    assert ScipyDecimator.stages(40) == [10, 4] or sorted(ScipyDecimator.stages(40)) == [2, 2, 10]
-    d = resample(series(40_000, 200.0), ScipyDecimator(5.0), ScipyResampler(5.0))
+def test_large_factor_is_one_scipy_call_as_mspass():
+    d = series(40_000, 200.0)
+    ref = scipy.signal.decimate(d.data, 40, ftype="iir", zero_phase=True)
+    d = resample(d, ScipyDecimator(5.0), ScipyResampler(5.0))
     assert d.npts == 1000 and d.samprate() == pytest.approx(5.0)
+    np.testing.assert_array_equal(d.data, ref)
+
+
+def test_short_datum_decimated_not_killed():
+    # 255 samples at 100 sps to 5 sps: MsPASS decimates it to 13 samples in one scipy call
+    d = series(255, 100.0)
+    ref = scipy.signal.decimate(d.data, 20, ftype="iir", zero_phase=True)
+    d = resample(d, ScipyDecimator(5.0), ScipyResampler(5.0))
+    assert d.live and d.npts == 13
+    np.testing.assert_array_equal(d.data, ref)
+
+
+def test_too_short_for_the_filter_kills_with_reason():
+    d = resample(series(20, 100.0), ScipyDecimator(5.0), ScipyResampler(5.0))
+    assert d.dead() and d.elog[0].algorithm == "ScipyDecimator.resample"
+
+
+def test_dec_factor_follows_mspass():
+    dec = ScipyDecimator(20.0)
+    assert dec.dec_factor(series(10, 40.0)) == 2
+    assert dec.dec_factor(series(10, 20.0)) == 1
+    assert dec.dec_factor(series(10, 10.0)) == 0  # needs upsampling: the FFT resampler
+    assert dec.dec_factor(series(10, 50.0)) == -1  # 2.5: the FFT resampler
+
+
+def test_operator_methods_follow_the_dead_data_rule():
+    d = ScipyDecimator(20.0).resample(series(100, 50.0))
+    assert d.dead() and "not an integer fraction" in d.elog[0].message
+    d = series(100, 40.0)
+    d.kill()
+    assert ScipyDecimator(20.0).resample(d).npts == 100
+
+
+def test_fft_length_as_mspass_on_epoch_times():
+    d = series(84_000, 40.0, t0=1369374000.0)
+    n = int((d.endtime() - d.t0 + d.dt) * 15.0)
+    assert resample(d, ScipyDecimator(15.0), ScipyResampler(15.0)).npts == n
 
 
 def test_matches_scipy_on_real_quake(okhotsk_dir):

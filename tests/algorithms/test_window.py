@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sparkseis import ArgumentError, Seismogram, TimeSeries, TimeSeriesEnsemble
+from sparkseis import ArgumentError, Seismogram, TimeSeries, TimeSeriesEnsemble, TimeWindow
 from sparkseis.algorithms import WindowData
 
 
@@ -93,3 +93,32 @@ def test_input_left_intact():
     assert w is not d and d.npts == 1000 and d.t0 == 0.0
     w["extra"] = 1
     assert not d.is_defined("extra")
+
+
+def test_t0shift_as_metadata_key_and_time_window():
+    d = TimeSeries(np.arange(1000.0), 0.0, 0.01, {"Ptime": 4.0})
+    by_key = WindowData(d, -2.0, -1.0, t0shift="Ptime")
+    by_number = WindowData(d, -2.0, -1.0, t0shift=4.0)
+    by_window = WindowData(d, TimeWindow(2.0, 3.0))
+    for w in (by_key, by_number, by_window):
+        assert w.live and w.npts == 101 and w.t0 == pytest.approx(2.0)
+        np.testing.assert_array_equal(w.data, np.arange(200.0, 301.0))
+    missing = WindowData(TimeSeries(np.arange(10.0), 0.0, 1.0), 0.0, 1.0, t0shift="Ptime")
+    assert missing.dead() and "'Ptime' is not defined" in missing.elog[0].message
+    with pytest.raises(ArgumentError):
+        WindowData(d, TimeWindow(2.0, 3.0), 5.0)
+
+
+def test_start_sample_is_the_one_mspass_picks():
+    """is = round((start - t0)/dt), halves away from zero as C's round (MsPASS's C++)."""
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        t0 = 1369374000.0 + rng.uniform(0, 1)
+        d = TimeSeries(np.arange(20_000.0), t0, 0.05)
+        start = t0 + rng.uniform(10, 100)
+        w = WindowData(d, start, start + 700.0)
+        x = (start - t0) / 0.05
+        expected = int(np.floor(x + 0.5))
+        assert w.t0 == d.t0 + expected * 0.05 and w.data[0] == expected and w.npts == 14001
+    half = TimeSeries(np.arange(10.0), 0.0, 1.0)
+    assert WindowData(half, 2.5, 4.5).data[0] == 3.0  # Python's round(2.5) would say 2

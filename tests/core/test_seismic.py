@@ -124,3 +124,25 @@ def test_error_logger():
     assert (algorithm, message, severity) == ("a", "minor", ErrorSeverity.Complaint)
     assert [e.algorithm for e in log.worst_errors()] == ["b", "c"]
     assert ErrorLogger.from_list(log.to_list()).get_error_log() == log.get_error_log()
+
+
+def test_header_keys_describing_samples_follow_the_object():
+    from sparkseis.algorithms import ScipyDecimator, ScipyResampler, WindowData, ator, resample
+
+    # a stored document's stale values are not kept: the object answers
+    d = TimeSeries(np.zeros(84_000), 1369374000.0, 0.025, {"npts": 1, "sampling_rate": 1.0, "starttime": 0.0, "sta": "X"})
+    assert d["npts"] == 84_000 and d["sampling_rate"] == 40.0 and d["delta"] == 0.025 and d["starttime"] == d.t0
+    d = resample(d, ScipyDecimator(20.0), ScipyResampler(20.0))
+    assert d["npts"] == 42_000 and d["sampling_rate"] == 20.0 and d["delta"] == 0.05
+    d = ator(d, 1369374100.0)
+    assert d["starttime"] == d.t0 == -100.0 and d["time_standard"] == "Relative"
+    w = WindowData(d, 0.0, 10.0)
+    assert w["npts"] == w.npts == 201 and w["endtime"] == pytest.approx(10.0) and w["starttime"] == 0.0
+    assert {"npts", "starttime", "endtime", "time_standard"} <= set(w.keys()) and w.todict()["npts"] == 201
+    w["starttime"] = 5.0
+    w["sampling_rate"] = 40.0
+    assert w.t0 == 5.0 and w.dt == 0.025
+    with pytest.raises(ValueError, match="set_npts"):
+        w["npts"] = 3
+    w.erase("npts")
+    assert w.is_defined("npts")
