@@ -60,7 +60,7 @@ def main() -> None:
         stored = args.total
         rows.append(("sparkseis sink", stored, statistics.median(last)))
 
-        bucket_db = client.mongo["gridfs_naive"]
+        bucket_db = client["gridfs_naive"]
         bucket = gridfs.GridFSBucket(bucket_db)
         payload = np.zeros(WINDOW_NPTS).tobytes()
         naive = []

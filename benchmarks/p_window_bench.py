@@ -72,7 +72,7 @@ def serial_loop(db, save: bool) -> dict:
     from sparkseis.algorithms import TravelTimeCalculator
     from sparkseis.algorithms.p_window import p_window_steps
     from sparkseis.db import MiniseedMatcher, OriginTimeMatcher, normalize
-    from sparkseis.db.database import decode_waveform
+    from sparkseis.db.decode import decode_waveform
 
     cost = defaultdict(list)
     t_start = time.perf_counter()
@@ -82,7 +82,7 @@ def serial_loop(db, save: bool) -> dict:
     live = 0
     for doc in db["wf_miniseed"].find({}):
         t = time.perf_counter()
-        d = decode_waveform(db.mongo_db, doc, "wf_miniseed")
+        d = decode_waveform(db, doc, "wf_miniseed")
         t1 = time.perf_counter()
         cost["read"].append(t1 - t)
         d = normalize(normalize(d, stations), sources)

@@ -55,7 +55,7 @@ def client(embedded_server):
 def fresh_db(client, request):
     """An empty database named after the test."""
     name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:50]
-    client.mongo.drop_database(name)
+    client.drop_database(name)
     return client.get_database(name)
 
 
@@ -64,7 +64,7 @@ def shipped_db(client):
     """The shipped real data imported once (Okhotsk hypocentre, rf example)."""
     from sparkseis.db.importer import import_folder
 
-    client.mongo.drop_database("shipped")
+    client.drop_database("shipped")
     db = client.get_database("shipped")
     import_folder(db, DATA, origin="hypocentre")
     return db

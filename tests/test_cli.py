@@ -2,11 +2,11 @@ from sparkseis.cli import main
 
 
 def test_import_command_prints_what_it_did(embedded_server, client, okhotsk_dir, capsys, monkeypatch):
-    client.mongo.drop_database("cli_import")
+    client.drop_database("cli_import")
     assert main(["import", str(okhotsk_dir), "--db", "cli_import", "--mongo-uri", embedded_server.uri]) == 0
     out = capsys.readouterr().out
     assert "wf_miniseed segments: 6" in out and "site: 2, channel: 12, source: 1" in out
-    assert client.mongo["cli_import"]["source"].find_one({})["depth"] == 608.9
+    assert client["cli_import"]["source"].find_one({})["depth"] == 608.9
 
 
 def test_import_missing_folder_is_a_clear_error(embedded_server, capsys, tmp_path):

@@ -1,8 +1,14 @@
-"""Connect to MongoDB: a URI given, the configured one, or the embedded server started on demand."""
+"""Connect to MongoDB: a URI given, the configured one, or the embedded server started on demand.
+
+`Client` is a pymongo `MongoClient` (as MsPASS's DBClient is) whose databases are sparkseis
+`Database` objects. Both pickle to what reconnects on arrival: a Spark task that unpickles
+them gets this worker process's one shared connection to the same URI.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from typing import Any
@@ -11,11 +17,13 @@ import pymongo
 from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure, ServerSelectionTimeoutError
 
 from sparkseis import config
+from sparkseis.db.database import Database
 from sparkseis.db.embedded import EmbeddedServer
 
 log = logging.getLogger(__name__)
 
-_CREDENTIALS = re.compile(r"(mongodb(?:\+srv)?://)([^@/]+)@")
+# URI options whose values are secrets (matched case-insensitively on the option name)
+_SECRET_OPTION = re.compile(r"(password|secret|token|authmechanismproperties)", re.IGNORECASE)
 
 
 class DatabaseConnectionError(ConnectionError):
@@ -23,8 +31,21 @@ class DatabaseConnectionError(ConnectionError):
 
 
 def redact_uri(uri: str) -> str:
-    """The URI with any user:password replaced by '***' (safe to print or log)."""
-    return _CREDENTIALS.sub(r"\1***@", uri)
+    """The URI with its user:password and any secret-bearing options replaced by '***' (safe to
+    print or log). The credentials end at the last '@' before the options, so a password holding
+    '@' or '/' is masked whole."""
+    m = re.match(r"^(mongodb(?:\+srv)?://)(.*)$", uri or "", re.DOTALL)
+    if not m:
+        return uri
+    scheme, rest = m.groups()
+    address, question, options = rest.partition("?")
+    if "@" in address:
+        address = "***@" + address.rpartition("@")[2]
+    masked = []
+    for opt in re.split(r"([&;])", options):
+        key, eq, _value = opt.partition("=")
+        masked.append(f"{key}=***" if eq and _SECRET_OPTION.search(key) else opt)
+    return f"{scheme}{address}{question}{''.join(masked)}"
 
 
 def resolve_uri(uri: str | None = None) -> tuple[str, EmbeddedServer | None]:
@@ -41,78 +62,83 @@ def resolve_uri(uri: str | None = None) -> tuple[str, EmbeddedServer | None]:
     return server.uri, server
 
 
-def connect(uri: str, timeout_s: float | None = None) -> pymongo.MongoClient:
-    """A checked pymongo client for uri; a DatabaseConnectionError naming the host if unreachable."""
-    timeout_ms = int(1000 * (timeout_s if timeout_s is not None else float(config.get("mongodb", "timeout_s", 5))))
-    safe = redact_uri(uri)
-    try:
-        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=False)
-        client.admin.command("ping")
-    except (InvalidURI, ConfigurationError) as err:
-        raise DatabaseConnectionError(f"invalid MongoDB URI {safe}: {err}") from None
-    except ServerSelectionTimeoutError:
-        raise DatabaseConnectionError(
-            f"cannot reach a MongoDB server at {safe} within {timeout_ms / 1000:g} s. "
-            "Check that it runs and the address is right; for the embedded server run "
-            "`sparkseis db start`, or unset SPARKSEIS_MONGODB_URI to use it."
-        ) from None
-    except OperationFailure as err:
-        raise DatabaseConnectionError(f"MongoDB at {safe} refused the connection: {err.details.get('errmsg', err)}") from None
-    return client
+class Client(pymongo.MongoClient):
+    """A MongoDB connection (MsPASS's DBClient): `Client().get_database("getting_started")`,
+    `Client()["getting_started"]`, and everything a pymongo MongoClient does.
 
-
-class Client:
-    """A MongoDB connection (MsPASS's DBClient): `Client().get_database("getting_started")`.
-
-    uri: explicit URI, else SPARKSEIS_MONGODB_URI, else conf/sparkseis.toml, else the embedded
-    server (started here if it is not running).
+    host: a MongoDB URI, else SPARKSEIS_MONGODB_URI, else conf/sparkseis.toml, else the embedded
+    server (started here if it is not running). The server is pinged within timeout_s
+    (default from conf, 5 s); failure is one DatabaseConnectionError naming the host.
     """
 
-    def __init__(self, uri: str | None = None, timeout_s: float | None = None):
-        self.uri, self.embedded = resolve_uri(uri)
-        self.mongo = connect(self.uri, timeout_s)
-        log.info("connected to MongoDB at %s", redact_uri(self.uri))
+    def __init__(self, host: str | None = None, *args: Any, uri: str | None = None, timeout_s: float | None = None, **kwargs: Any):
+        resolved, embedded = resolve_uri(host or uri)
+        timeout_ms = int(1000 * (timeout_s if timeout_s is not None else float(config.get("mongodb", "timeout_s", 5))))
+        kwargs.setdefault("serverSelectionTimeoutMS", timeout_ms)
+        kwargs.setdefault("connectTimeoutMS", timeout_ms)
+        kwargs.setdefault("tz_aware", False)
+        # set before anything can fail: MongoClient answers unknown attributes with databases
+        self._sparkseis_uri, self._embedded = resolved, embedded
+        safe = redact_uri(resolved)
+        try:
+            super().__init__(resolved, *args, **kwargs)
+        except (InvalidURI, ConfigurationError, ValueError) as err:
+            raise DatabaseConnectionError(f"invalid MongoDB URI {safe}: {redact_uri(str(err))}") from None
+        try:
+            self.admin.command("ping")
+        except ServerSelectionTimeoutError:
+            super().close()
+            raise DatabaseConnectionError(
+                f"cannot reach a MongoDB server at {safe} within {timeout_ms / 1000:g} s. "
+                "Check that it runs and the address is right; for the embedded server run "
+                "`sparkseis db start`, or unset SPARKSEIS_MONGODB_URI to use it."
+            ) from None
+        except OperationFailure as err:
+            super().close()
+            raise DatabaseConnectionError(f"MongoDB at {safe} refused the connection: {err.details.get('errmsg', err)}") from None
+        log.info("connected to MongoDB at %s", safe)
 
-    @classmethod
-    def shared(cls, uri: str) -> Client:
-        """A Client on this process's shared connection to uri (used inside Spark tasks)."""
-        self = cls.__new__(cls)
-        self.uri, self.embedded = uri, None
-        self.mongo = shared_mongo_client(uri)
-        return self
+    @property
+    def uri(self) -> str:
+        """The URI connected to (holds credentials: print redact_uri(client.uri), never this)."""
+        return self._sparkseis_uri
 
-    def get_database(self, name: str) -> Database:
-        return Database(self, name)
+    @property
+    def embedded(self) -> EmbeddedServer | None:
+        """The embedded server this client started or found, when it uses one."""
+        return self._embedded
+
+    def get_database(self, name: str | None = None, *args: Any, **kwargs: Any) -> Database:
+        """The sparkseis Database called name (default: the one named in the URI)."""
+        if name is None:
+            name = super().get_database().name
+        return Database(self, name, *args, **kwargs)
 
     def __getitem__(self, name: str) -> Database:
-        return self.get_database(name)
+        return Database(self, name)
 
     def close(self) -> None:
-        if _SHARED.get(self.uri, (None, None))[1] is not self.mongo:
-            self.mongo.close()
+        """Close the connection; the connection a worker process shares stays open."""
+        if _SHARED.get(self.uri, (None, None))[1] is not self:
+            super().close()
 
     def __repr__(self) -> str:
         return f"Client({redact_uri(self.uri)!r})"
 
-    def __getstate__(self) -> Any:
-        raise TypeError("a Client holds open connections and cannot be pickled; ship its .uri and reconnect")
+    def __reduce__(self):
+        return shared_client, (self.uri,)
 
 
-_SHARED: dict[str, tuple[int, pymongo.MongoClient]] = {}
+_SHARED: dict[str, tuple[int, Client]] = {}
 
 
-def shared_mongo_client(uri: str) -> pymongo.MongoClient:
-    """One pymongo client per URI per process (Spark reuses Python workers across tasks).
+def shared_client(uri: str) -> Client:
+    """This process's one Client for uri (Spark reuses Python workers across tasks).
 
     A client is not fork-safe, so a process that inherited one from its parent makes its own.
     """
-    import os
-
     entry = _SHARED.get(uri)
     if entry is None or entry[0] != os.getpid():
-        entry = (os.getpid(), connect(uri))
+        entry = (os.getpid(), Client(uri))
         _SHARED[uri] = entry
     return entry[1]
-
-
-from sparkseis.db.database import Database  # noqa: E402  (Database needs Client defined first)

@@ -23,12 +23,14 @@ class Matcher:
     def __init__(
         self,
         collection: str,
-        attributes_to_load: Iterable[str],
+        attributes_to_load: Iterable[str] | None,
         load_if_defined: Iterable[str] = (),
         prepend_collection_name: bool = True,
     ):
+        """attributes_to_load=None copies every field of the matched document."""
         self.collection = collection
-        self.attributes_to_load = list(attributes_to_load)
+        self.load_all = attributes_to_load is None
+        self.attributes_to_load = [] if attributes_to_load is None else [k for k in attributes_to_load if k != "_id"]
         self.load_if_defined = list(load_if_defined)
         self.prepend_collection_name = prepend_collection_name
 
@@ -53,8 +55,9 @@ class Matcher:
     def output_key(self, key: str) -> str:
         return f"{self.collection}_{key.lstrip('_')}" if self.prepend_collection_name else key
 
-    def projection(self) -> list[str]:
-        return ["_id"] + self.attributes_to_load + self.load_if_defined
+    def projection(self) -> list[str] | None:
+        """Fields to load (None: all)."""
+        return None if self.load_all else ["_id"] + self.attributes_to_load + self.load_if_defined
 
     def copy_attributes(self, d: BasicSeismic, doc: dict) -> None:
         """Copy attributes_to_load (missing ones are an error) and load_if_defined into d."""
@@ -68,6 +71,10 @@ class Matcher:
         for k in self.load_if_defined:
             if k in doc and doc[k] is not None:
                 d[self.output_key(k)] = doc[k]
+        if self.load_all:
+            for k, v in doc.items():
+                if k != "_id":
+                    d[self.output_key(k)] = v
 
 
 def _check_matcher(matcher: Matcher, kill_on_failure: bool = True) -> None:
@@ -95,8 +102,8 @@ def normalize(d: BasicSeismic, matcher: Matcher, kill_on_failure: bool = True) -
 
 # --- cached matchers -----------------------------------------------------------------------
 
-def _load(db, collection: str, query: dict | None, fields: list[str]) -> list[dict]:
-    return list(db[collection].find(query or {}, {f: 1 for f in fields}))
+def _load(db, collection: str, query: dict | None, fields: list[str] | None) -> list[dict]:
+    return list(db[collection].find(query or {}, None if fields is None else {f: 1 for f in fields}))
 
 
 class _CachedMatcher(Matcher):
@@ -109,8 +116,8 @@ class _CachedMatcher(Matcher):
         if documents is None:
             if db is None:
                 raise ArgumentError(f"{self.name}: give a database or documents to load")
-            mongo_db = getattr(db, "mongo_db", db)
-            documents = _load(mongo_db, collection, query, self.projection() + self.key_fields)
+            fields = self.projection()
+            documents = _load(db, collection, query, None if fields is None else fields + self.key_fields)
         self._build(list(documents))
 
     def _build(self, docs: list[dict]) -> None:
@@ -260,7 +267,7 @@ class EqualityMatcher(_CachedMatcher):
 class _DBMatcher(Matcher):
     def __init__(self, db, collection, attributes_to_load, load_if_defined=(), **kw):
         super().__init__(collection, attributes_to_load, load_if_defined, **kw)
-        self._coll = getattr(db, "mongo_db", db)[collection]
+        self._coll = db[collection]
 
     def query(self, d) -> dict:
         raise NotImplementedError

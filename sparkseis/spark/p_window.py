@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
     stations = MiniseedMatcher(db, "channel")
     sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
     query = {"data_tag": args.input_tag} if args.input_tag else None
-    rdd = read_distributed_data(db, query, "wf_miniseed", normalize=[stations, sources], npartitions=args.partitions,
+    rdd = read_distributed_data(db, query, collection="wf_miniseed", normalize=[stations, sources], npartitions=args.partitions,
                                 spark_context=spark.sparkContext)  # fmt: skip
     calculator = spark.sparkContext.broadcast(TravelTimeCalculator(args.model))
     for func, fargs, fkwargs in p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff):

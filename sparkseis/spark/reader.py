@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from typing import Any
 
+from pymongo.cursor import Cursor
 from pyspark import RDD, SparkContext
 
+from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
-from sparkseis.db.database import Database, decode_waveform
+from sparkseis.db.database import Database, as_matchers
+from sparkseis.db.decode import decode_waveform
 from sparkseis.db.normalize import Matcher, normalize
 from sparkseis.db.partitions import count_matching, plan_id_ranges, range_query
 
@@ -17,15 +21,28 @@ from sparkseis.db.partitions import count_matching, plan_id_ranges, range_query
 # replicas with local[2]: 2 partitions 6.2 s, 8 partitions 6.7 s, 16 partitions 7.1 s).
 WAVEFORMS_PER_PARTITION = 1000
 
+# MsPASS keywords with nothing to do here, and why (anything else unknown is an error too).
+_UNSUPPORTED = {
+    "scratchfile": "the driver never holds the documents, so no scratch file is needed",
+    "sort_clause": "ensemble reads are not supported",
+    "normalize_ensemble": "ensemble reads are not supported",
+    "container_to_merge": "merging another RDD is not supported; use rdd.zip",
+    "container_merge_function": "merging another RDD is not supported; use rdd.zip",
+    "aws_access_key_id": "reading from S3 is not supported",
+    "aws_secret_access_key": "reading from S3 is not supported",
+}
 
-def _read_range(db_ref, collection, query, matchers_bc, batch_size) -> Callable[[Iterator], Iterator[BasicSeismic]]:
+
+def _read_range(db: Database, collection: str, query: dict, matchers_bc, batch_size: int,
+                exclude_keys: list[str]) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
     def read(ranges: Iterator) -> Iterator[BasicSeismic]:
-        mongo_db = Database.from_ref(db_ref).mongo_db
         matchers = matchers_bc.value if matchers_bc is not None else []
         for id_range in ranges:
-            cursor = mongo_db[collection].find(range_query(query, id_range)).sort("_id", 1).batch_size(batch_size)
+            cursor = db[collection].find(range_query(query, id_range)).sort("_id", 1).batch_size(batch_size)
             for doc in cursor:
-                d = decode_waveform(mongo_db, doc, collection)
+                for key in exclude_keys:
+                    doc.pop(key, None)
+                d = decode_waveform(db, doc, collection)
                 for m in matchers:
                     d = normalize(d, m)
                 yield d
@@ -33,31 +50,69 @@ def _read_range(db_ref, collection, query, matchers_bc, batch_size) -> Callable[
     return read
 
 
+def _query_of(query_or_cursor: dict | Cursor | None, collection: str | None) -> tuple[dict, str]:
+    """(filter, collection) from a query dict or a pymongo Cursor, whose documents are not pulled."""
+    if isinstance(query_or_cursor, Cursor):
+        cur = query_or_cursor
+        if cur._limit or cur._skip:
+            raise ArgumentError("read_distributed_data reads every document a query matches: a cursor with limit() or skip() "
+                                "cannot be split into ranges; pass the query without them")  # fmt: skip
+        if collection is not None and collection != cur.collection.name:
+            raise ArgumentError(f"read_distributed_data: the cursor reads {cur.collection.name!r} but collection={collection!r}")
+        return dict(cur._spec or {}), cur.collection.name
+    if query_or_cursor is not None and not isinstance(query_or_cursor, dict):
+        raise ArgumentError(f"read_distributed_data: query must be a dict or a pymongo Cursor, got {type(query_or_cursor).__name__}")
+    return dict(query_or_cursor or {}), collection or "wf_TimeSeries"
+
+
 def read_distributed_data(
-    db: Database,
-    query: dict | None = None,
-    collection: str = "wf_miniseed",
-    normalize: list[Matcher] | None = None,
+    data: Database | None = None,
+    query: dict | Cursor | None = None,
+    collection: str | None = None,
+    normalize: list[Matcher | str] | None = None,
     data_tag: str | None = None,
     npartitions: int | None = None,
     spark_context: SparkContext | None = None,
     batch_size: int = 100,
+    scheduler: str | None = "spark",
+    mode: str = "promiscuous",
+    load_history: bool = False,
+    exclude_keys: list[str] | None = None,
+    db: Database | None = None,
+    **kwargs: Any,
 ) -> RDD:
-    """An RDD with one TimeSeries per document of collection matching query (and data_tag).
+    """An RDD with one TimeSeries per document of `collection` matching `query` (and data_tag).
 
+    query: a dict, a pymongo Cursor (its collection and filter are used; the driver does not pull
+    its documents) or None for all. collection: default the cursor's, else wf_TimeSeries (as
+    MsPASS). normalize: matchers or collection names (name: ObjectId match on `<name>_id`).
     The driver plans npartitions _id ranges (default: a multiple of the cores, up to 1,000
-    waveforms each) and holds only their boundaries; each task reads its range through its worker's
-    shared MongoClient and applies the matchers, which are broadcast once.
+    waveforms each) and holds only their boundaries; each task reads its range through its
+    worker's shared connection and applies the matchers, which are broadcast once.
     """
+    db = data if data is not None else db
+    if not isinstance(db, Database):
+        raise ArgumentError(f"read_distributed_data: the first argument must be a sparkseis Database, got {type(db).__name__}")
+    for key in kwargs:
+        why = _UNSUPPORTED.get(key, "not an argument of read_distributed_data")
+        raise ArgumentError(f"read_distributed_data: {key}= is not supported ({why})")
+    if scheduler not in (None, "spark"):
+        raise ArgumentError(f"read_distributed_data: sparkseis runs on Spark; scheduler={scheduler!r} is not available")
+    if mode != "promiscuous":
+        raise ArgumentError(f"read_distributed_data: only mode='promiscuous' is supported (schema checks are not), got {mode!r}")
+    if load_history:
+        raise ArgumentError("read_distributed_data: load_history=True is not supported (sparkseis keeps no object history)")
+    query, collection = _query_of(query, collection)
     sc = spark_context or SparkContext.getOrCreate()
     if data_tag is not None:
-        query = {**(query or {}), "data_tag": data_tag}
-    coll = db.mongo_db[collection]
-    total = count_matching(coll, query or {})
+        query["data_tag"] = data_tag
+    coll = db[collection]
+    total = count_matching(coll, query)
     if npartitions is None:
         cores = sc.defaultParallelism
         npartitions = cores * max(1, math.ceil(total / (cores * WAVEFORMS_PER_PARTITION)))
     ranges = plan_id_ranges(coll, query, npartitions, total)
-    matchers_bc = sc.broadcast(list(normalize)) if normalize else None
-    reader = _read_range(db.ref(), collection, query, matchers_bc, batch_size)
+    matchers = as_matchers(db, normalize)
+    matchers_bc = sc.broadcast(matchers) if matchers else None
+    reader = _read_range(db, collection, query, matchers_bc, batch_size, list(exclude_keys or []))
     return sc.parallelize(ranges, len(ranges)).mapPartitions(reader, preservesPartitioning=True)

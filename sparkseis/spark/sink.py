@@ -9,7 +9,8 @@ from typing import Any
 from pyspark import RDD
 
 from sparkseis.core.seismic import BasicSeismic
-from sparkseis.db.database import Database, DataTally, check_storage_mode
+from sparkseis.db.database import Database
+from sparkseis.db.sink import DataTally, check_storage_mode
 
 
 class DataTagExistsError(RuntimeError):
@@ -60,11 +61,10 @@ def write_distributed_data(
     if present:
         db.delete_data_tag(data_tag, collection)
     db.ensure_indexes([collection, "cemetery"])
-    db_ref = db.ref()
     out_dir = str(output_dir) if output_dir else None
 
     def save_partition(data: Iterator[BasicSeismic]) -> Iterator[dict]:
-        sink = Database.from_ref(db_ref).sink(data_tag, storage_mode, out_dir, collection, batch_size)
+        sink = db.sink(data_tag, storage_mode, out_dir, collection, batch_size)
         for d in data:
             sink.add(d)
         yield sink.close()

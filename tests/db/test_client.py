@@ -37,8 +37,8 @@ def test_embedded_server_start_reuse_stop(tmp_path):
         assert pid and "running" in server.status()
         assert server.start().pid() == pid  # reused, not started twice
         c = Client(server.uri)
-        c.mongo.x.y.insert_one({"a": 1})
-        assert c.mongo.x.y.count_documents({}) == 1
+        c.x.y.insert_one({"a": 1})
+        assert c.x.y.count_documents({}) == 1
         c.close()
     finally:
         assert server.stop()
@@ -48,3 +48,41 @@ def test_embedded_server_start_reuse_stop(tmp_path):
 def test_client_uses_environment_uri(embedded_server):
     # conftest exports SPARKSEIS_MONGODB_URI for the embedded test server
     assert Client().uri == embedded_server.uri
+
+
+def test_database_is_a_pymongo_database(client):
+    import pymongo.database
+
+    db = client.get_database("parity_db")
+    client.drop_database("parity_db")
+    assert isinstance(client, pymongo.MongoClient) and isinstance(db, pymongo.database.Database)
+    db.wf_miniseed.insert_one({"sta": "X"})  # collections as attributes, as every MsPASS notebook uses them
+    assert db["wf_miniseed"].count_documents({}) == 1 and list(db.wf_miniseed.find({}))[0]["sta"] == "X"
+    assert "wf_miniseed" in db.list_collection_names()
+    assert type(client["parity_db"]) is type(db) and type(client.parity_db) is type(db)
+    db.drop_collection("wf_miniseed")
+    assert "wf_miniseed" not in db.list_collection_names()
+
+
+def test_client_and_database_pickle_to_a_reconnecting_shared_connection(client):
+    import pickle
+
+    from sparkseis.db.client import shared_client
+
+    db = client.get_database("parity_pickle")
+    blob = pickle.dumps(db)
+    again = pickle.loads(blob)
+    assert again.name == "parity_pickle" and again.client is shared_client(client.uri)
+    assert pickle.loads(pickle.dumps(client)) is again.client  # one connection per process
+    again.t.insert_one({"a": 1})
+    assert db.t.count_documents({}) == 1
+
+
+def test_printed_forms_hide_secrets():
+    uri = "mongodb://seis:p@ss/w@rd@127.0.0.1:1/?tlsCertificateKeyFilePassword=sekret&authSource=admin"
+    shown = redact_uri(uri)
+    assert "p@ss" not in shown and "rd@" not in shown and "sekret" not in shown
+    assert shown.startswith("mongodb://***@127.0.0.1:1/") and "authSource=admin" in shown
+    with pytest.raises(DatabaseConnectionError) as err:
+        Client("mongodb://seis:hunter2@127.0.0.1:1/?tlsCertificateKeyFilePassword=sekret", timeout_s=0.3)
+    assert "hunter2" not in str(err.value) and "sekret" not in str(err.value)

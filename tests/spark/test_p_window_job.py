@@ -5,7 +5,7 @@ import hashlib
 import numpy as np
 import obspy
 import pytest
-from obspy.geodetics import locations2degrees
+from obspy.geodetics import gps2dist_azimuth, kilometers2degrees
 from obspy.taup import TauPyModel
 
 from sparkseis.db.importer import import_folder
@@ -19,7 +19,7 @@ OKHOTSK = ["--t0offset", "-289.6", "--tolerance", "1"]
 @pytest.fixture(scope="module")
 def job_db(client, okhotsk_dir, tmp_path_factory):
     """Okhotsk data plus three real-sample waveforms that must die."""
-    client.mongo.drop_database("job")
+    client.drop_database("job")
     db = client.get_database("job")
     import_folder(db, okhotsk_dir, origin="hypocentre")
     extra = tmp_path_factory.mktemp("extra")
@@ -60,9 +60,11 @@ def test_outputs_and_accounting(spark, job_db, okhotsk_dir):
             assert key not in doc
         inv = obspy.read_inventory(str(okhotsk_dir / f"{doc['net']}.{doc['sta']}..BH_.xml"))
         c = inv.get_coordinates(f"{doc['net']}.{doc['sta']}..{doc['chan']}", origin.time)
-        dist = locations2degrees(origin.latitude, origin.longitude, c["latitude"], c["longitude"])
-        ptime = origin.time.timestamp + taup.get_travel_times(origin.depth / 1000, dist, ["p", "P"])[0].time
-        assert doc["Ptime"] == pytest.approx(ptime, abs=0.05) and doc["t0_shift"] == doc["Ptime"]
+        # the MsPASS tutorial's P: geodesic km -> degrees, TauP "P"
+        dist = kilometers2degrees(gps2dist_azimuth(origin.latitude, origin.longitude, c["latitude"], c["longitude"])[0] / 1000)
+        ptime = origin.time.timestamp + taup.get_travel_times(origin.depth / 1000, dist, ["P"])[0].time
+        assert doc["Ptime"] == pytest.approx(ptime, abs=0.001) and doc["t0_shift"] == doc["Ptime"]
+        assert doc["epicentral_distance"] == pytest.approx(dist, abs=1e-9) and doc["epicentral_distance_method"] == "geodesic"
         d = job_db.read_data(doc["_id"], collection="wf_TimeSeries")
         assert d.live and d.time_is_relative() and d.npts == 14001
         d.rtoa()

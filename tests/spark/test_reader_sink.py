@@ -11,7 +11,7 @@ from sparkseis.spark import read_distributed_data, stage, write_distributed_data
 @pytest.mark.parametrize("query", [None, {"sta": "PB01"}, {"chan": "BHZ"}])
 def test_every_document_read_exactly_once(spark, shipped_db, npartitions, query):
     expected = sorted(str(d["_id"]) for d in shipped_db["wf_miniseed"].find(query or {}, {"_id": 1}))
-    rdd = read_distributed_data(shipped_db, query, npartitions=npartitions, spark_context=spark.sparkContext)
+    rdd = read_distributed_data(shipped_db, query, collection="wf_miniseed", npartitions=npartitions, spark_context=spark.sparkContext)
     assert rdd.getNumPartitions() == min(npartitions, len(expected))
     got = sorted(rdd.map(lambda d: str(d["wf_miniseed_id"])).collect())
     assert got == expected
@@ -23,7 +23,7 @@ def test_stage_resolves_broadcast_once_per_worker(spark, shipped_db):
     def shifted_window(d, spec):
         return WindowData(d, d.t0 + 60.0 + spec[1], d.t0 + 60.0)
 
-    rdd = read_distributed_data(shipped_db, {"sta": "POKR"}, npartitions=2, spark_context=spark.sparkContext)
+    rdd = read_distributed_data(shipped_db, {"sta": "POKR"}, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext)
     out = rdd.map(stage(detrend, type="constant")).map(stage(shifted_window, bc)).collect()
     assert len(out) == 3 and all(d.live and d.npts == 401 for d in out)
 
@@ -40,7 +40,7 @@ def test_retried_task_leaves_no_duplicates(spark, shipped_db, tmp_path):
 
     ids = sorted(d["_id"] for d in shipped_db["wf_miniseed"].find({}, {"_id": 1}))
     first_id = ids[8]  # in partition 0, after several flushed batches of 2
-    rdd = read_distributed_data(shipped_db, npartitions=2, spark_context=spark.sparkContext)
+    rdd = read_distributed_data(shipped_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext)
     rdd = rdd.map(stage(WindowData, 0.0, 1.0, t0shift=None, short_segment_handling="kill")).map(fail_first_attempt)
     # windows [0, 1] s epoch are outside every trace: all die, so all go to the cemetery
     r = write_distributed_data(rdd, shipped_db, "retry-dead", batch_size=2)
@@ -48,10 +48,53 @@ def test_retried_task_leaves_no_duplicates(spark, shipped_db, tmp_path):
     assert r["inputs"] == 45 and shipped_db["cemetery"].count_documents({"data_tag": "retry-dead"}) == 45
 
     marker.unlink()
-    live = read_distributed_data(shipped_db, npartitions=2, spark_context=spark.sparkContext).map(fail_first_attempt)
+    live = read_distributed_data(shipped_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext).map(fail_first_attempt)
     r = write_distributed_data(live, shipped_db, "retry-live", batch_size=2)
     assert marker.exists() and r["live"] == 45
     docs = list(shipped_db["wf_TimeSeries"].find({"data_tag": "retry-live"}))
     assert len(docs) == 45 and len({d["wf_miniseed_id"] for d in docs}) == 45
     for doc in docs[:10]:
         assert shipped_db.read_data(doc["_id"], collection="wf_TimeSeries").live
+
+
+def test_cursor_query_and_collection_names_as_mspass(spark, shipped_db):
+    """The tutorial's forms: a pymongo cursor as the query, normalize by collection name."""
+    # give every POKR record the ObjectId of its channel document, as MsPASS's import does
+    for doc in shipped_db.wf_miniseed.find({"sta": "POKR"}):
+        chan = shipped_db.channel.find_one({"sta": "POKR", "chan": doc["chan"]})
+        shipped_db.wf_miniseed.update_one({"_id": doc["_id"]}, {"$set": {"channel_id": chan["_id"]}})
+    cursor = shipped_db.wf_miniseed.find({"sta": "POKR"})
+    rdd = read_distributed_data(shipped_db, cursor, normalize=["channel"], spark_context=spark.sparkContext)
+    assert cursor.retrieved == 0  # the driver did not pull the documents
+    out = rdd.collect()
+    assert len(out) == 3 and all(d.live for d in out)
+    for d in out:
+        chan = shipped_db.channel.find_one({"_id": d["channel_id"]})
+        assert d["channel_lat"] == chan["lat"] and d["channel_chan"] == d["chan"]
+    shipped_db.wf_miniseed.update_many({}, {"$unset": {"channel_id": ""}})
+
+
+def test_mspass_only_arguments_get_one_clear_error(spark, shipped_db):
+    from sparkseis import ArgumentError
+
+    with pytest.raises(ArgumentError, match="scheduler='dask'"):
+        read_distributed_data(shipped_db, {}, scheduler="dask")
+    with pytest.raises(ArgumentError, match="scratchfile"):
+        read_distributed_data(shipped_db, {}, scratchfile="/tmp/x")
+    with pytest.raises(ArgumentError, match="limit"):
+        read_distributed_data(shipped_db, shipped_db.wf_miniseed.find({}).limit(3))
+    with pytest.raises(ArgumentError, match="sparkseis Database"):
+        read_distributed_data({"sta": "POKR"})
+
+
+def test_database_methods_inside_map(spark, shipped_db):
+    """db.read_data and db.save_data in a lambda: the Database travels and reconnects."""
+    db = shipped_db
+    ids = [d["_id"] for d in db.wf_miniseed.find({"sta": "113A"}, {"_id": 1})]
+    saved = (spark.sparkContext.parallelize(ids, 2)
+             .map(lambda i: db.read_data(i, collection="wf_miniseed"))
+             .map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0))
+             .map(lambda d: db.save_data(d, data_tag="in_map"))
+             .collect())  # fmt: skip
+    assert len(saved) == 3 and all(s["live"] for s in saved)
+    assert db.wf_TimeSeries.count_documents({"data_tag": "in_map"}) == 3

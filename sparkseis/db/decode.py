@@ -1,0 +1,26 @@
+"""Decode one wf document's samples into a TimeSeries (miniSEED by offset, GridFS or file)."""
+
+from __future__ import annotations
+
+from sparkseis.core.seismic import TimeSeries
+from sparkseis.db import documents
+from sparkseis.db.waveform_store import SampleReadError, read_file_samples, read_gridfs_samples, read_mseed_segment
+
+
+def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:
+    """Samples for one document, as a live TimeSeries, or a dead one saying why they are unreadable."""
+    try:
+        if doc.get("format") == "mseed" or collection == "wf_miniseed":
+            tr = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"])
+            if tr.stats.npts != doc.get("npts", tr.stats.npts):
+                raise SampleReadError(f"segment decodes to {tr.stats.npts} samples, document says {doc['npts']}")
+            d = documents.timeseries_from_document(doc, tr.data, collection)
+            d.t0, d.dt = float(tr.stats.starttime.timestamp), float(tr.stats.delta)
+            return d
+        if doc.get("storage_mode") == "gridfs":
+            samples = read_gridfs_samples(db, doc["gridfs_id"], int(doc["npts"]), int(doc.get("ncomponents", 1)))
+        else:
+            samples = read_file_samples(doc["dir"], doc["dfile"], doc["foff"], int(doc["npts"]), int(doc.get("ncomponents", 1)))
+    except (SampleReadError, KeyError) as err:
+        return documents.dead_timeseries(doc, collection, "read_data", str(err) if isinstance(err, SampleReadError) else f"document lacks {err}")
+    return documents.timeseries_from_document(doc, samples, collection)
