@@ -1,6 +1,6 @@
 """Processing functions on data objects (no Spark, no MongoDB)."""
 
-from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.decorator import seismic_function
 from sparkseis.algorithms.resample import ScipyDecimator, ScipyResampler, resample
 from sparkseis.algorithms.signals import detrend, filter, taper
 from sparkseis.algorithms.timeref import ator, rtoa

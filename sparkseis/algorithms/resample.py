@@ -8,7 +8,7 @@ import math
 import numpy as np
 import scipy.signal
 
-from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
 

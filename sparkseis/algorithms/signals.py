@@ -7,7 +7,7 @@ import obspy.signal.detrend as obspy_detrend
 import obspy.signal.filter as obspy_filter
 import scipy.signal
 
-from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
 
@@ -23,6 +23,10 @@ def _rows(d: BasicSeismic) -> list[np.ndarray]:
 def _check_detrend(type: str = "constant", **options) -> None:
     if type not in _DETRENDS:
         raise ArgumentError(f"detrend: type must be one of {_DETRENDS}, got {type!r}")
+    if type in ("polynomial", "spline") and "order" not in options:
+        raise ArgumentError(f"detrend: type={type!r} needs order=")
+    if type == "spline" and "dspline" not in options:
+        raise ArgumentError("detrend: type='spline' needs dspline= (samples between spline nodes)")
 
 
 @seismic_function(validate=_check_detrend)
@@ -43,8 +47,12 @@ def detrend(d: BasicSeismic, type: str = "constant", **options) -> BasicSeismic:
 def _check_filter(type: str = "bandpass", **options) -> None:
     if type not in _FILTERS:
         raise ArgumentError(f"filter: type must be one of {_FILTERS}, got {type!r}")
+    needs = ("freqmin", "freqmax") if type in ("bandpass", "bandstop") else ("freq",)
+    missing = [k for k in needs if k not in options]
+    if missing:
+        raise ArgumentError(f"filter: type={type!r} needs {' and '.join(k + '=' for k in missing)} (Hz)")
     for key in ("freq", "freqmin", "freqmax"):
-        if key in options and not options[key] > 0:
+        if key in options and not (isinstance(options[key], (int, float)) and options[key] > 0):
             raise ArgumentError(f"filter: {key} must be a positive frequency in Hz, got {options[key]!r}")
 
 

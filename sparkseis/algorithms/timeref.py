@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.decorator import seismic_function
 from sparkseis.core.seismic import BasicSeismic
 
 

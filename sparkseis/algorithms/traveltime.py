@@ -16,7 +16,7 @@ from collections import OrderedDict
 import numpy as np
 from obspy.geodetics import gps2dist_azimuth, kilometers2degrees, locations2degrees
 
-from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.decorator import seismic_function
 from sparkseis.algorithms.timeref import ator
 from sparkseis.core.errors import ArgumentError, ErrorSeverity
 from sparkseis.core.seismic import BasicSeismic
@@ -261,6 +261,14 @@ def set_Ptime(
     except KeyError as err:
         d.kill()
         d.elog.log_error("set_Ptime", f"missing coordinates: {err}", ErrorSeverity.Invalid)
+        return d
+    except (TypeError, ValueError):  # a stored null or text where a number belongs
+        d.kill()
+        d.elog.log_error("set_Ptime", "source or station coordinates, depth or origin time are not numbers", ErrorSeverity.Invalid)
+        return d
+    if not all(math.isfinite(x) for x in (src_lat, src_lon, depth, otime, sta_lat, sta_lon)):
+        d.kill()
+        d.elog.log_error("set_Ptime", f"source or station values are not finite (source depth {depth} km)", ErrorSeverity.Invalid)
         return d
     delta, esaz, seaz = epicentral_distance(src_lat, src_lon, sta_lat, sta_lon, distance)
     d["epicentral_distance"] = delta

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError, ErrorSeverity
 from sparkseis.core.seismic import BasicSeismic, round_half_away
 from sparkseis.core.timewindow import TimeWindow

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sparkseis.core.errors import ErrorLogger, SeismicError
+from sparkseis.core.errors import ErrorLogger, ErrorSeverity, SeismicError
 from sparkseis.core.metadata import Metadata
 
 
@@ -127,7 +127,7 @@ class BasicSeismic(Metadata):
         if self.dead() or self.time_is_UTC():
             return
         if self.t0shift is None:
-            raise SeismicError("rtoa: relative time has no stored shift, cannot restore UTC")
+            raise SeismicError("rtoa: relative time has no stored shift, cannot restore UTC", ErrorSeverity.Invalid)
         self.t0 += self.t0shift
         self.t0shift = None
         self.tref = TimeReferenceType.UTC

@@ -12,7 +12,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sparkseis.algorithms.decorator import seismic_function
+from sparkseis.core.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError, ErrorSeverity
 from sparkseis.core.seismic import BasicSeismic
 

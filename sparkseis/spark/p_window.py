@@ -9,7 +9,7 @@ from typing import Any
 
 from sparkseis import config
 from sparkseis.algorithms.p_window import p_window_steps
-from sparkseis.algorithms.traveltime import TravelTimeCalculator
+from sparkseis.algorithms.traveltime import DISTANCE_METHODS, TravelTimeCalculator
 from sparkseis.db.client import Client, redact_uri
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
 from sparkseis.spark.reader import read_distributed_data
@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=20.0, help="output sampling rate, samples/s (default 20)")
     p.add_argument("--model", default="iasp91", help="TauP model (default iasp91)")
     p.add_argument("--pdiff", action="store_true", help="use Pdiff beyond the P range")
+    p.add_argument("--phases", default="P", help="TauP phases whose first arrival is P, comma-separated (default P, as the "
+                   "MsPASS tutorial; p,P adds the up-going p that arrives first near deep sources)")
+    p.add_argument("--distance", choices=DISTANCE_METHODS, default="geodesic",
+                   help="epicentral distance: geodesic (WGS84 km / 111.19, the tutorial's; default), geocentric or spherical")
     p.add_argument("--t0offset", type=float, default=0.0, help="data start minus origin time, s (default 0)")
     p.add_argument("--tolerance", type=float, default=4.0, help="origin-time match tolerance, s (default 4)")
     p.add_argument("--partitions", type=int, default=None, help="read partitions (default: a multiple of the cores, up to 1,000 waveforms each)")
@@ -54,7 +58,8 @@ def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
     rdd = read_distributed_data(db, query, collection="wf_miniseed", normalize=[stations, sources], npartitions=args.partitions,
                                 spark_context=spark.sparkContext)  # fmt: skip
     calculator = spark.sparkContext.broadcast(TravelTimeCalculator(args.model))
-    for func, fargs, fkwargs in p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff):
+    phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
+    for func, fargs, fkwargs in p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff, phases=phases, distance=args.distance):
         rdd = rdd.map(stage(func, *fargs, **fkwargs))
     if args.count_only:
         report = count_live(rdd)
