@@ -16,8 +16,8 @@ from collections import OrderedDict
 import numpy as np
 from obspy.geodetics import gps2dist_azimuth, kilometers2degrees, locations2degrees
 
-from sparkseis.core.decorator import seismic_function
 from sparkseis.algorithms.timeref import ator
+from sparkseis.core.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError, ErrorSeverity
 from sparkseis.core.seismic import BasicSeismic
 
