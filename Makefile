@@ -24,7 +24,7 @@ import: $(STAMP)
 # The Okhotsk traces start 289.6 s before their origin, the rf ones 300 s after theirs:
 # match the nearest origin within 400 s of the data start (these events are days apart).
 demo: import
-	$(SPARK_ENV) $(BIN)/spark-submit jobs/p_window.py --db getting_started --output-tag p_window \
+	$(SPARK_ENV) $(BIN)/spark-submit --master 'local[*,4]' jobs/p_window.py --db getting_started --output-tag p_window \
 		--t0offset 0 --tolerance 400 --overwrite
 
 test: $(STAMP)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne
 from pymongo.database import Database as MongoDatabase
+from pymongo.errors import OperationFailure
 
 from sparkseis import config
 from sparkseis.core.seismic import BasicSeismic, TimeSeries
@@ -22,8 +23,8 @@ from sparkseis.db.ids import stable_object_id
 from sparkseis.db.mseed_index import scan_mseed, segment_documents
 from sparkseis.db.normalize import Matcher, ObjectIdMatcher
 from sparkseis.db.normalize import normalize as apply_matcher
+from sparkseis.db.runs import delete_outputs
 from sparkseis.db.sink import WaveformSink
-from sparkseis.db.waveform_store import delete_gridfs_files
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,12 @@ INDEXES = {
     "channel": [[("net", 1), ("sta", 1), ("chan", 1), ("loc", 1), ("starttime", 1)]],
     "site": [[("net", 1), ("sta", 1), ("starttime", 1)]],
     "source": [[("time", 1)]],
-    "cemetery": [[("data_tag", 1)]],
+    "cemetery": [[("data_tag", 1)], [("run_id", 1), ("parent_id", 1)]],
+    "jobs": [[("data_tag", 1), ("started", -1)]],
 }
+INDEXES["wf_TimeSeries"].append([("run_id", 1), ("parent_id", 1)])
+# what pymongo's GridFS creates before its first write; reads and deletes by file need them
+GRIDFS_INDEXES = {"fs.chunks": ([("files_id", 1), ("n", 1)], True), "fs.files": ([("filename", 1), ("uploadDate", 1)], False)}
 
 
 def as_matchers(db: Any, normalize: Iterable[Any] | None) -> list[Matcher]:
@@ -67,10 +72,16 @@ class Database(MongoDatabase):
 
     # --- indexes ------------------------------------------------------------
     def ensure_indexes(self, collections: Iterable[str] | None = None) -> None:
-        """Create the indexes reads and matchers query (safe to repeat)."""
+        """Create the indexes reads, matchers and GridFS use (safe to repeat)."""
         for coll in collections or INDEXES:
             for keys in INDEXES.get(coll, []):
                 self[coll].create_index([(k, ASCENDING if v == 1 else v) for k, v in keys])
+        if collections is None or "wf_TimeSeries" in collections:
+            for coll, (keys, unique) in GRIDFS_INDEXES.items():
+                try:
+                    self[coll].create_index(keys, unique=unique)
+                except OperationFailure:
+                    log.debug("server manages %s itself; index not created", coll)
 
     # --- import -------------------------------------------------------------
     def _replace_all(self, collection: str, docs: list[dict]) -> int:
@@ -151,14 +162,11 @@ class Database(MongoDatabase):
         sink.close()
         return {"collection": collection if d.live else "cemetery", "_id": doc_id, "live": d.live}
 
-    def sink(self, data_tag: str, storage_mode: str = "gridfs", output_dir=None, collection="wf_TimeSeries", batch_size=64) -> WaveformSink:
+    def sink(self, data_tag: str, storage_mode: str = "gridfs", output_dir=None, collection="wf_TimeSeries", batch_size=64,
+             run_id: str = "", file_name: str | None = None) -> WaveformSink:  # fmt: skip
         """A batch writer for many data (what the Spark sink uses per partition)."""
-        return WaveformSink(self, data_tag, storage_mode, output_dir, collection, batch_size)
+        return WaveformSink(self, data_tag, storage_mode, output_dir, collection, batch_size, run_id=run_id, file_name=file_name)
 
     def delete_data_tag(self, data_tag: str, collection: str = "wf_TimeSeries") -> dict[str, int]:
-        """Remove a run's outputs: its documents, their GridFS samples and its cemetery records."""
-        docs = list(self[collection].find({"data_tag": data_tag}, {"_id": 1, "gridfs_id": 1}))
-        files = delete_gridfs_files(self, [doc["gridfs_id"] for doc in docs if doc.get("gridfs_id")])
-        removed = self[collection].delete_many({"data_tag": data_tag}).deleted_count
-        buried = self["cemetery"].delete_many({"data_tag": data_tag}).deleted_count
-        return {"documents": removed, "gridfs_files": files, "cemetery": buried}
+        """Remove a tag's outputs: its documents, their GridFS or file samples and its cemetery records."""
+        return delete_outputs(self, {"data_tag": data_tag}, collection)

@@ -37,15 +37,15 @@ def plan_id_ranges(collection, query: dict | None, npartitions: int, total: int 
     return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
-def range_query(query: dict | None, id_range: IdRange) -> dict:
-    """query restricted to lo <= _id < hi."""
+def range_query(query: dict | None, id_range: IdRange, field: str = "_id") -> dict:
+    """query restricted to lo <= field < hi (field: _id, or a field holding such ids)."""
     lo, hi = id_range
     cond: dict[str, Any] = {}
     if lo is not None:
         cond["$gte"] = lo
     if hi is not None:
         cond["$lt"] = hi
-    parts = [q for q in (query, {"_id": cond} if cond else None) if q]
+    parts = [q for q in (query, {field: cond} if cond else None) if q]
     if not parts:
         return {}
     return parts[0] if len(parts) == 1 else {"$and": parts}

@@ -37,6 +37,7 @@ class DataTally:
 
     def __init__(self):
         self.live, self.dead, self.killed_by = 0, 0, {}
+        self.examples: dict[str, str] = {}  # one unmasked message per reason, to show real values
 
     def add(self, d: BasicSeismic) -> None:
         if d.live:
@@ -45,25 +46,41 @@ class DataTally:
             self.dead += 1
             reason = kill_reason(d)
             self.killed_by[reason] = self.killed_by.get(reason, 0) + 1
+            self.examples.setdefault(reason, kill_reason(d, mask_numbers=False))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"live": self.live, "dead": self.dead, "killed_by": dict(self.killed_by)}
+        return {"live": self.live, "dead": self.dead, "killed_by": dict(self.killed_by), "examples": dict(self.examples)}
 
 
-def output_ids(data_tag: str, d: BasicSeismic) -> tuple[ObjectId, ObjectId]:
-    """(document id, GridFS file id) of d's output under data_tag: stable across retries.
+# Keys a datum read from the database carries for the document it came from; the first one
+# defined names its immediate parent (a re-read window's own document before its miniSEED).
+PARENT_KEYS = ("wf_TimeSeries_id", "wf_Seismogram_id", "wf_miniseed_id", "_source_key")
 
-    Derived from the input document's id when d was read from the database (or from its
-    `_source_key` metadata, for data made in memory), so a retried task or an overwrite
-    rewrites the same records instead of adding new ones.
+
+def parent_id(d: BasicSeismic) -> Any:
+    """The id of the record d was made from, or None for data built in memory."""
+    for key in PARENT_KEYS:
+        value = d.get(key)
+        if value is not None:
+            return value
+    return None
+
+
+def output_ids(data_tag: str, d: BasicSeismic, run_id: str = "") -> tuple[ObjectId, ObjectId]:
+    """(document id, GridFS file id) of d's output in one run under data_tag: stable across retries.
+
+    Derived from the run, the immediate parent's id and d's `output_index` (set it when one input
+    gives several outputs, e.g. P and S windows), so a retried task rewrites the same records.
     """
-    origin = d.get("wf_miniseed_id") or d.get("wf_TimeSeries_id") or d.get("_source_key")
+    origin = parent_id(d)
     if origin is None:
         origin = ObjectId()  # a datum built in memory: nothing to be idempotent against
-    return stable_object_id("wf", data_tag, origin), stable_object_id("samples", data_tag, origin)
+    index = d.get("output_index", 0)
+    return stable_object_id("wf", data_tag, run_id, origin, index), stable_object_id("samples", data_tag, run_id, origin, index)
 
 
 STORAGE_MODES = ("gridfs", "file")
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 def check_storage_mode(storage_mode: str) -> None:
@@ -71,36 +88,49 @@ def check_storage_mode(storage_mode: str) -> None:
         raise ValueError(f"storage_mode must be one of {STORAGE_MODES}, got {storage_mode!r}")
 
 
+def check_data_tag(data_tag: str) -> str:
+    """data_tag if it is a name (letters, digits, _ . -; no path parts); else ValueError."""
+    if not isinstance(data_tag, str) or not _TAG.match(data_tag) or ".." in data_tag:
+        raise ValueError(f"data_tag must be a name of letters, digits, '_', '.' or '-' (no path), got {data_tag!r}")
+    return data_tag
+
+
 class WaveformSink:
     """Saves data in batches: live data to wf_TimeSeries (+ samples), dead data to cemetery.
 
-    Every datum becomes exactly one document in one of the two collections; documents are
-    replaced by id, so writing the same datum twice leaves one copy.
+    Every datum becomes exactly one document in one of the two collections, carrying the run id
+    and its parent's id; documents are replaced by id, so writing the same datum twice leaves one
+    copy. `acknowledged` counts the records the server confirmed.
     """
 
     def __init__(self, database: Database, data_tag: str, storage_mode: str = "gridfs",
-                 output_dir: str | os.PathLike | None = None, collection: str = "wf_TimeSeries", batch_size: int = 64):  # fmt: skip
+                 output_dir: str | os.PathLike | None = None, collection: str = "wf_TimeSeries", batch_size: int = 64,
+                 run_id: str = "", file_name: str | None = None):  # fmt: skip
         check_storage_mode(storage_mode)
         self.db = database
         self.data_tag = data_tag
+        self.run_id = run_id
         self.storage_mode = storage_mode
         self.collection = collection
         self.batch_size = batch_size
         self.output_dir = output_dir or config.project_path(config.get("storage", "output_dir", "var/waveforms"))
+        self.file_name = file_name
         self._gridfs = GridFSBatchWriter(self.db)
         self._file: SampleFileWriter | None = None
         self._docs: list[ReplaceOne] = []
         self._dead: list[ReplaceOne] = []
         self.tally = DataTally()
+        self.acknowledged = {"live": 0, "dead": 0}
 
     def add(self, d: BasicSeismic) -> ObjectId:
         """Queue d for writing; returns the id its document will have."""
-        doc_id, file_id = output_ids(self.data_tag, d)
+        doc_id, file_id = output_ids(self.data_tag, d, self.run_id)
         self.tally.add(d)
+        links = {"_id": doc_id, "data_tag": self.data_tag, "run_id": self.run_id, "parent_id": parent_id(d)}
         if d.live:
             doc = documents.header_document(d)
             doc.update(documents.time_fields(d))
-            doc.update(_id=doc_id, data_tag=self.data_tag, storage_mode=self.storage_mode, elog=documents.error_log_document(d))
+            doc.update(links, storage_mode=self.storage_mode, elog=documents.error_log_document(d))
             if not isinstance(d, TimeSeries):
                 doc["ncomponents"] = int(d.data.shape[0])
             if self.storage_mode == "gridfs":
@@ -108,7 +138,7 @@ class WaveformSink:
                 doc["gridfs_id"] = file_id
             else:
                 if self._file is None:
-                    self._file = SampleFileWriter(self.output_dir, self.data_tag)
+                    self._file = SampleFileWriter(self.output_dir, self.data_tag, self.file_name)
                 doc["foff"], doc["nbytes"] = self._file.add(d.data)
                 doc["dir"], doc["dfile"] = self._file.dir, self._file.dfile
             self._docs.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
@@ -116,7 +146,7 @@ class WaveformSink:
             doc = documents.bson_value(d.todict())
             doc.pop("_id", None)
             doc.update(documents.time_fields(d))  # where in time the datum was when it died
-            doc = {"_id": doc_id, "data_tag": self.data_tag, "tombstone": doc, "elog": documents.error_log_document(d),
+            doc = {**links, "tombstone": doc, "elog": documents.error_log_document(d),
                    "reason": kill_reason(d, mask_numbers=False), "time": datetime.datetime.now(datetime.UTC)}  # fmt: skip
             self._dead.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
         if len(self._docs) + len(self._dead) >= self.batch_size:
@@ -128,15 +158,15 @@ class WaveformSink:
         self._gridfs.flush()
         if self._file is not None:
             self._file.flush()
-        if self._docs:
-            self.db[self.collection].bulk_write(self._docs, ordered=False)
-        if self._dead:
-            self.db["cemetery"].bulk_write(self._dead, ordered=False)
+        for key, coll, ops in (("live", self.collection, self._docs), ("dead", "cemetery", self._dead)):
+            if ops:
+                result = self.db[coll].bulk_write(ops, ordered=False)
+                self.acknowledged[key] += result.upserted_count + result.matched_count
         self._docs, self._dead = [], []
 
     def close(self) -> dict[str, Any]:
-        """Write what is left; returns {live, dead, killed_by: {reason: count}}."""
+        """Write what is left; returns {live, dead, killed_by, examples, acknowledged_live, acknowledged_dead}."""
         self.flush()
         if self._file is not None:
             self._file.close()
-        return self.tally.as_dict()
+        return {**self.tally.as_dict(), "acknowledged_live": self.acknowledged["live"], "acknowledged_dead": self.acknowledged["dead"]}

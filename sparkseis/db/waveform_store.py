@@ -82,7 +82,16 @@ def read_gridfs_samples(db: MongoDatabase, file_id: ObjectId, npts: int, ncomp: 
 
 
 def delete_gridfs_files(db: MongoDatabase, file_ids: list[ObjectId], bucket: str = "fs") -> int:
-    """Delete GridFS files by id (missing ones are skipped); returns how many were deleted."""
+    """Delete GridFS files by id, in one batch where the server allows it (files documents first,
+    then their chunks, as pymongo's GridFS does); missing ids are skipped. Returns files deleted."""
+    if not file_ids:
+        return 0
+    try:
+        deleted = db[f"{bucket}.files"].delete_many({"_id": {"$in": list(file_ids)}}).deleted_count
+        db[f"{bucket}.chunks"].delete_many({"files_id": {"$in": list(file_ids)}})
+        return deleted
+    except OperationFailure:
+        pass  # a server that only serves GridFS through its own commands (the embedded one): file by file
     store = gridfs.GridFSBucket(db, bucket_name=bucket)
     deleted = 0
     for fid in file_ids:
@@ -103,7 +112,11 @@ def _as_samples(payload: bytes, npts: int, ncomp: int, where: str) -> np.ndarray
 
 
 class SampleFileWriter:
-    """Appends sample arrays to one new binary file under output_dir (never an existing file)."""
+    """Appends sample arrays to one binary file of its own under output_dir/data_tag.
+
+    name: a file name that only this writer uses (e.g. run and partition), which a retried task
+    truncates and rewrites; default a new unique name (an existing file is never opened).
+    """
 
     def __init__(self, output_dir: str | os.PathLike, data_tag: str, name: str | None = None):
         folder = Path(output_dir).resolve() / (data_tag or "untagged")
@@ -111,8 +124,9 @@ class SampleFileWriter:
         self.dir = str(folder)
         self.dfile = name or f"{uuid.uuid4().hex}.f8"
         self.path = folder / self.dfile
-        # 'xb' refuses to open a file that exists: outputs never overwrite inputs or other runs
-        self._f = open(self.path, "xb")
+        if Path(self.dfile).name != self.dfile:
+            raise ValueError(f"sample file name must not hold a path: {self.dfile!r}")
+        self._f = open(self.path, "wb" if name else "xb")
 
     def add(self, samples: np.ndarray) -> tuple[int, int]:
         """Write samples; returns (foff, nbytes)."""

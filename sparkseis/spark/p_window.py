@@ -4,17 +4,30 @@ P time -> relative time -> window -> save (or count)."""
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from sparkseis import config
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
+
+from sparkseis import __version__, config
 from sparkseis.algorithms.p_window import p_window_steps
-from sparkseis.algorithms.traveltime import DISTANCE_METHODS, TravelTimeCalculator
-from sparkseis.db.client import Client, redact_uri
+from sparkseis.algorithms.traveltime import DISTANCE_METHODS, TravelTimeCalculator, load_taup_model
+from sparkseis.core.errors import ArgumentError
+from sparkseis.core.seismic import TimeSeries
+from sparkseis.db.client import Client, DatabaseConnectionError, redact_uri
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
+from sparkseis.db.partitions import count_matching
+from sparkseis.db.runs import RunRecord, TagBusyError, outputs_of_other_runs
+from sparkseis.db.sink import check_data_tag
 from sparkseis.spark.reader import read_distributed_data
 from sparkseis.spark.session import describe, session
-from sparkseis.spark.sink import count_live, write_distributed_data
+from sparkseis.spark.sink import AccountingError, DataTagExistsError, count_live, run_counts, write_distributed_data
 from sparkseis.spark.stages import stage
 
 
@@ -38,60 +51,195 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partitions", type=int, default=None, help="read partitions (default: a multiple of the cores, up to 1,000 waveforms each)")
     p.add_argument("--storage-mode", choices=["gridfs", "file"], default=None, help="default from conf/ (gridfs)")
     p.add_argument("--output-dir", default=None, help="folder for storage mode file (default from conf/)")
-    p.add_argument("--overwrite", action="store_true", help="replace outputs already saved under --output-tag")
+    p.add_argument("--overwrite", action="store_true", help="replace outputs already saved under --output-tag (once this run succeeded)")
+    p.add_argument("--resume", action="store_true", help="complete the output tag's unfinished run: process only inputs without an output")
     p.add_argument("--count-only", action="store_true", help="reduce each datum to its live flag and count; save nothing")
-    p.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else conf/: local[*])")
+    p.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else conf/: local[*,4])")
+    p.add_argument("--version", action="version", version=f"sparkseis {__version__}")
     return p
 
 
+class JobError(Exception):
+    """A mistake in how the job was asked to run: reported in one line, before any waveform is read."""
+
+
+def _phases(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(p.strip() for p in args.phases.split(",") if p.strip())
+
+
+def validate_arguments(args: argparse.Namespace) -> None:
+    """Everything about the arguments that can be checked without data: JobError if wrong."""
+    start, end = args.window
+    if not (math.isfinite(start) and math.isfinite(end) and start < end):
+        raise JobError(f"--window START END: START must be before END (got {start:g} {end:g})")
+    if not (math.isfinite(args.rate) and args.rate > 0):
+        raise JobError(f"--rate must be a positive number of samples/s (got {args.rate:g})")
+    if not (math.isfinite(args.tolerance) and args.tolerance >= 0) or not math.isfinite(args.t0offset):
+        raise JobError(f"--tolerance must be >= 0 s and --t0offset finite (got {args.tolerance:g}, {args.t0offset:g})")
+    if args.partitions is not None and args.partitions < 1:
+        raise JobError(f"--partitions must be at least 1 (got {args.partitions})")
+    if args.resume and args.count_only:
+        raise JobError("--resume completes a saving run; it makes no sense with --count-only")
+    if not _phases(args):
+        raise JobError("--phases names no phase")
+    try:
+        if not args.count_only:
+            check_data_tag(args.output_tag)
+        load_taup_model(args.model)
+        # the dry run: every step's argument checks, on a dead datum (nothing is computed)
+        dummy = TimeSeries(None, 0.0, 1.0)
+        dummy.kill()
+        for func, fargs, fkwargs in p_window_steps(args.model, args.rate, tuple(args.window), args.pdiff, phases=_phases(args),
+                                                   distance=args.distance):  # fmt: skip
+            func(dummy, *fargs, **fkwargs)
+    except (ArgumentError, ValueError) as err:
+        raise JobError(str(err)) from None
+    if not args.count_only and (args.storage_mode or config.get("storage", "mode", "gridfs")) == "file":
+        out = Path(args.output_dir or config.project_path(config.get("storage", "output_dir", "var/waveforms"))).resolve()
+        args.output_dir = str(out)  # resolved once here; executors get the absolute path
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=out):
+                pass
+        except OSError as err:
+            raise JobError(f"--output-dir {out} is not writable: {err.strerror}") from None
+
+
+def open_input(args: argparse.Namespace) -> tuple[Client, Any, dict, int]:
+    """(client, database, query, inputs): the input must exist and match at least one document."""
+    try:
+        client = Client(args.mongo_uri, timeout_s=min(5.0, float(config.get("mongodb", "timeout_s", 5))))
+    except DatabaseConnectionError as err:
+        raise JobError(str(err)) from None
+    safe = redact_uri(client.uri)
+    if args.db not in client.list_database_names():
+        raise JobError(f"database {args.db!r} does not exist at {safe} (import data first: sparkseis import DIR --db {args.db})")
+    db = client.get_database(args.db)
+    if "wf_miniseed" not in db.list_collection_names():
+        raise JobError(f"database {args.db!r} has no wf_miniseed collection (import data first: sparkseis import DIR --db {args.db})")
+    query = {"data_tag": args.input_tag} if args.input_tag else {}
+    total = count_matching(db.wf_miniseed, query)
+    if total == 0:
+        raise JobError(f"no wf_miniseed documents in {args.db!r}" + (f" have data_tag {args.input_tag!r}" if args.input_tag else ""))
+    return client, db, query, total
+
+
+def _check_master(master: str, uri: str) -> None:
+    host = urlsplit(uri.replace("mongodb+srv://", "mongodb://")).hostname or ""
+    if not master.startswith("local") and host in ("127.0.0.1", "localhost", "::1"):
+        raise JobError(f"--master {master} runs executors on other hosts, but the database URI points at this machine "
+                       f"({redact_uri(uri)}): give a --mongo-uri every node can reach")  # fmt: skip
+
+
 def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
-    """Run the job; returns the report (also what print_report shows)."""
+    """Run the job; returns the report (also what print_report shows). JobError for mistakes
+    found before any waveform is read (arguments, database, tag)."""
+    began = time.perf_counter()
+    validate_arguments(args)
+    client, db, query, total = open_input(args)
+    record = None
+    if not args.count_only:
+        arguments = {k: (redact_uri(v) if k == "mongo_uri" and v else v) for k, v in vars(args).items()}
+        record = RunRecord.begin(db, "p_window", args.output_tag, arguments, resume=args.resume)
+    try:
+        if record is not None and not args.overwrite:
+            present = outputs_of_other_runs(db, args.output_tag, record.run_id)
+            if present:
+                raise DataTagExistsError(f"data_tag {args.output_tag!r} already has {present} saved records in {args.db!r}; choose "
+                                         "another tag, or --overwrite to replace them once this run succeeds")  # fmt: skip
+        report = _process(args, spark, db, query, total, record)
+    except BaseException as err:
+        if record is not None:
+            record.finish("failed", error=f"{type(err).__name__}: {err}"[:2000])
+        raise
+    if record is not None:
+        record.finish("succeeded", counts=run_counts(report), application_id=report["application_id"])
+    report["total_s"] = time.perf_counter() - began
+    report.update(database=args.db, mongo=redact_uri(client.uri), output_tag=None if args.count_only else args.output_tag,
+                  count_only=args.count_only, inputs=total)  # fmt: skip
+    return report
+
+
+def _process(args, spark, db, query: dict, total: int, record: RunRecord | None) -> dict[str, Any]:
     spark = spark or session(args.master, app_name="sparkseis p_window")
     where = describe(spark)
+    _check_master(where["master"], db.client.uri)
+    if record is not None:
+        record.update(application_id=where["application_id"], master=where["master"])
     print(f"Spark master {where['master']}, UI {where['ui']} (while running), event log {where['event_log']}", flush=True)
     started = time.perf_counter()
-    client = Client(args.mongo_uri)
-    db = client.get_database(args.db)
+    sc = spark.sparkContext
     stations = MiniseedMatcher(db, "channel")
     sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
-    query = {"data_tag": args.input_tag} if args.input_tag else None
+    documents_read = sc.accumulator(0)
     rdd = read_distributed_data(db, query, collection="wf_miniseed", normalize=[stations, sources], npartitions=args.partitions,
-                                spark_context=spark.sparkContext)  # fmt: skip
-    calculator = spark.sparkContext.broadcast(TravelTimeCalculator(args.model))
-    phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
-    for func, fargs, fkwargs in p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff, phases=phases, distance=args.distance):
+                                spark_context=sc, documents_read=documents_read,
+                                skip_outputs_of=record.run_id if record is not None and args.resume else None)  # fmt: skip
+    calculator = sc.broadcast(TravelTimeCalculator(args.model))
+    for func, fargs, fkwargs in p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff, phases=_phases(args),
+                                               distance=args.distance):  # fmt: skip
         rdd = rdd.map(stage(func, *fargs, **fkwargs))
     if args.count_only:
-        report = count_live(rdd)
+        report = count_live(rdd, documents_read)
     else:
         mode = args.storage_mode or config.get("storage", "mode", "gridfs")
-        report = write_distributed_data(rdd, db, args.output_tag, mode, args.overwrite, args.output_dir)
+        report = write_distributed_data(rdd, db, args.output_tag, mode, args.overwrite, args.output_dir, run=record,
+                                        documents_read=documents_read, expected_records=total if args.resume else None)  # fmt: skip
         report["storage_mode"] = mode
+    report["documents_read"] = documents_read.value
     report["wall_s"] = time.perf_counter() - started
-    report.update(database=args.db, mongo=redact_uri(client.uri), output_tag=None if args.count_only else args.output_tag,
-                  count_only=args.count_only, **where)  # fmt: skip
+    report.update(where)
     return report
 
 
 def print_report(r: dict[str, Any]) -> None:
-    rate = r["inputs"] / r["wall_s"] if r["wall_s"] > 0 else float("nan")
+    wall, total = r["wall_s"], r.get("total_s", r["wall_s"])
     print("\n=== sparkseis p_window ===")
     print(f"database     : {r['database']} at {r['mongo']}")
-    print(f"inputs       : {r['inputs']} waveforms in {r['partitions']} partitions")
+    print(f"inputs       : {r['inputs']} waveforms in {r['partitions']} partitions ({r['documents_read']} read by this run)")
     if r["count_only"]:
         print(f"live         : {r['live']} (count only, nothing saved)")
     else:
-        print(f"live saved   : {r['live']} to wf_TimeSeries, data_tag {r['output_tag']!r} ({r['storage_mode']})")
+        print(f"live saved   : {r['live']} to wf_TimeSeries, data_tag {r['output_tag']!r} ({r['storage_mode']}), run {r['run_id']}")
     print(f"killed       : {r['dead']}" + (" (in cemetery)" if not r["count_only"] else ""))
     for reason, n in r["killed_by"].items():
         print(f"  {n:6d}  {reason}")
-    print(f"wall time    : {r['wall_s']:.1f} s, {rate:.1f} waveforms/s")
+        example = r.get("examples", {}).get(reason)
+        if example and example != reason:
+            print(f"          e.g. {example}")
+    if not r["count_only"]:
+        replaced = r.get("replaced", {})
+        print(f"records      : {r['stored']} in the database for this run (acknowledged {r['acknowledged_live']} live + "
+              f"{r['acknowledged_dead']} dead)")
+        print(f"replaced     : {replaced.get('documents', 0)} older windows, {replaced.get('cemetery', 0)} older cemetery records")
+    print(f"wall time    : {wall:.1f} s processing ({r['documents_read'] / wall if wall > 0 else float('nan'):.1f} waveforms/s), "
+          f"{total:.1f} s with start-up ({r['documents_read'] / total if total > 0 else float('nan'):.1f} waveforms/s)")  # fmt: skip
     print(f"Spark        : {r['master']}, app {r['application_id']}; event log in {r['event_log']}")
-    print("               (after the run: spark-history-server with spark.history.fs.logDirectory set to that folder)")
-    assert r["live"] + r["dead"] == r["inputs"]
+
+
+def _task_failure(err: Exception) -> str:
+    """The Python error at the bottom of a failed Spark job, in one line."""
+    text = str(err)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if ln.split(":")[0].endswith(("Error", "Exception")) and not ln.startswith(("org.", "java.", "py4j")):
+            return ln
+    return lines[0] if lines else type(err).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    print_report(run(args))
+    try:
+        report = run(args)
+    except (JobError, DataTagExistsError, TagBusyError, LookupError) as err:
+        print(f"p_window: {err}", file=sys.stderr)
+        return 2
+    except AccountingError as err:
+        print(f"p_window: the run failed its count check ({err}); the tag's earlier outputs were kept", file=sys.stderr)
+        return 3
+    except (Py4JJavaError, PySparkException) as err:
+        print(f"p_window: a Spark task failed, so the run failed and the tag's earlier outputs were kept: {_task_failure(err)}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    print_report(report)
     return 0

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pymongo.cursor import Cursor
-from pyspark import RDD, SparkContext
+from pyspark import RDD, Accumulator, SparkContext
 
 from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
@@ -33,13 +33,24 @@ _UNSUPPORTED = {
 }
 
 
-def _read_range(db: Database, collection: str, query: dict, matchers_bc, batch_size: int,
-                exclude_keys: list[str]) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
+def _done_parents(db: Database, run_id: str, output_collections: tuple[str, ...], id_range) -> set:
+    """Ids of inputs in id_range that already have an output of run_id (what a resume skips)."""
+    query = range_query({"run_id": run_id}, id_range, field="parent_id")
+    return {doc["parent_id"] for coll in output_collections for doc in db[coll].find(query, {"parent_id": 1})}
+
+
+def _read_range(db: Database, collection: str, query: dict, matchers_bc, batch_size: int, exclude_keys: list[str],
+                documents_read, skip_outputs_of: tuple[str, tuple[str, ...]] | None) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
     def read(ranges: Iterator) -> Iterator[BasicSeismic]:
         matchers = matchers_bc.value if matchers_bc is not None else []
         for id_range in ranges:
+            done = _done_parents(db, *skip_outputs_of, id_range) if skip_outputs_of else set()
             cursor = db[collection].find(range_query(query, id_range)).sort("_id", 1).batch_size(batch_size)
             for doc in cursor:
+                if doc["_id"] in done:
+                    continue
+                if documents_read is not None:
+                    documents_read.add(1)
                 for key in exclude_keys:
                     doc.pop(key, None)
                 d = decode_waveform(db, doc, collection)
@@ -79,6 +90,9 @@ def read_distributed_data(
     load_history: bool = False,
     exclude_keys: list[str] | None = None,
     db: Database | None = None,
+    documents_read: Accumulator | None = None,
+    skip_outputs_of: str | None = None,
+    output_collection: str = "wf_TimeSeries",
     **kwargs: Any,
 ) -> RDD:
     """An RDD with one TimeSeries per document of `collection` matching `query` (and data_tag).
@@ -89,6 +103,9 @@ def read_distributed_data(
     The driver plans npartitions _id ranges (default: a multiple of the cores, up to 1,000
     waveforms each) and holds only their boundaries; each task reads its range through its
     worker's shared connection and applies the matchers, which are broadcast once.
+    documents_read: an accumulator that counts the documents read (the run's accounting).
+    skip_outputs_of: a run id; inputs that already have an output of that run in
+    output_collection or the cemetery are skipped (how a resumed run completes).
     """
     db = data if data is not None else db
     if not isinstance(db, Database):
@@ -114,5 +131,6 @@ def read_distributed_data(
     ranges = plan_id_ranges(coll, query, npartitions, total)
     matchers = as_matchers(db, normalize)
     matchers_bc = sc.broadcast(matchers) if matchers else None
-    reader = _read_range(db, collection, query, matchers_bc, batch_size, list(exclude_keys or []))
+    skip = (skip_outputs_of, (output_collection, "cemetery")) if skip_outputs_of else None
+    reader = _read_range(db, collection, query, matchers_bc, batch_size, list(exclude_keys or []), documents_read, skip)
     return sc.parallelize(ranges, len(ranges)).mapPartitions(reader, preservesPartitioning=True)

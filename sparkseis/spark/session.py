@@ -38,7 +38,7 @@ def session(master: str | None = None, app_name: str | None = None, conf: dict[s
     """Get or create the SparkSession.
 
     master: this argument, else what spark-submit --master set, else SPARKSEIS_SPARK_MASTER,
-    else conf/sparkseis.toml (default local[*]). Event logging goes to the configured folder
+    else conf/sparkseis.toml (default local[*,4]: retried tasks). Event logging goes to the configured folder
     so the Spark history server can show finished runs. warm=True starts the Python workers
     with sparkseis imported (see warm_workers).
     """
@@ -49,7 +49,7 @@ def session(master: str | None = None, app_name: str | None = None, conf: dict[s
         SparkContext._ensure_initialized()
     submitted = SparkConf()
     if master is None and not submitted.contains("spark.master"):
-        master = settings.get("master", "local[*]")
+        master = settings.get("master", "local[*,4]")
     master = master or submitted.get("spark.master")
     if master.startswith("local"):
         # one machine: keep Spark on loopback, and run workers with this interpreter

@@ -1,4 +1,5 @@
-"""write_distributed_data: each partition saves its data in bulk and returns a small summary."""
+"""write_distributed_data: each partition saves its data in bulk and returns a small summary;
+the run is checked by counting and replaces the tag's older outputs only after it succeeded."""
 
 from __future__ import annotations
 
@@ -6,30 +7,63 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from pyspark import RDD
+from pyspark import RDD, Accumulator, TaskContext
 
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database
-from sparkseis.db.sink import DataTally, check_storage_mode
+from sparkseis.db.runs import RunRecord, outputs_of_other_runs, replace_older_outputs
+from sparkseis.db.sink import DataTally, check_data_tag, check_storage_mode
 
 
 class DataTagExistsError(RuntimeError):
     """The output data_tag already has saved data and overwrite was not asked for."""
 
 
+class AccountingError(RuntimeError):
+    """The records written do not add up to the data read: the run failed."""
+
+
 def _merge(summaries: list[dict]) -> dict[str, Any]:
-    total = {"live": 0, "dead": 0, "killed_by": Counter(), "partitions": len(summaries)}
+    total: dict[str, Any] = {"live": 0, "dead": 0, "acknowledged_live": 0, "acknowledged_dead": 0, "partitions": len(summaries)}
+    killed, examples = Counter(), {}
     for s in summaries:
-        total["live"] += s["live"]
-        total["dead"] += s["dead"]
-        total["killed_by"].update(s["killed_by"])
-    total["inputs"] = total["live"] + total["dead"]
-    total["killed_by"] = dict(total["killed_by"].most_common())
+        for key in ("live", "dead", "acknowledged_live", "acknowledged_dead"):
+            total[key] += s.get(key, 0)
+        killed.update(s["killed_by"])
+        for reason, example in s.get("examples", {}).items():
+            examples.setdefault(reason, example)
+    total["outputs"] = total["live"] + total["dead"]
+    total["killed_by"] = dict(killed.most_common())
+    total["examples"] = examples
     return total
 
 
 def existing_outputs(db: Database, data_tag: str, collection: str = "wf_TimeSeries") -> int:
     return db[collection].count_documents({"data_tag": data_tag}) + db["cemetery"].count_documents({"data_tag": data_tag})
+
+
+def check_counts(report: dict[str, Any], documents_read: int | None, stored: int, expected: int | None = None) -> None:
+    """AccountingError unless data read == outputs == records acknowledged == records stored
+    (stored may also hold what an earlier attempt of a resumed run wrote: then it must equal
+    `expected`, the inputs the run covers)."""
+    outputs = report["outputs"]
+    acknowledged = report["acknowledged_live"] + report["acknowledged_dead"]
+    problems = []
+    if documents_read is not None and documents_read != outputs:
+        problems.append(f"{documents_read} documents read but {outputs} outputs")
+    if acknowledged != outputs:
+        problems.append(f"{outputs} outputs but the database acknowledged {acknowledged} records")
+    if stored != (expected if expected is not None else outputs):
+        problems.append(f"the database holds {stored} records of this run, expected {expected if expected is not None else outputs}")
+    if problems:
+        raise AccountingError("; ".join(problems))
+
+
+def run_counts(report: dict[str, Any]) -> dict[str, Any]:
+    """The counts a run record keeps (reasons as a list: they may hold '.' or '$')."""
+    counts = {k: report[k] for k in ("live", "dead", "outputs", "stored", "documents_read") if k in report}
+    counts["killed_by"] = [{"reason": r, "count": n, "example": report.get("examples", {}).get(r)} for r, n in report["killed_by"].items()]
+    return counts
 
 
 def write_distributed_data(
@@ -41,44 +75,72 @@ def write_distributed_data(
     output_dir: str | None = None,
     collection: str = "wf_TimeSeries",
     batch_size: int = 64,
+    run: RunRecord | None = None,
+    documents_read: Accumulator | None = None,
+    expected_records: int | None = None,
 ) -> dict[str, Any]:
-    """Save every datum of rdd under data_tag: live ones to collection (samples to GridFS or new
-    files), dead ones to cemetery. Returns {inputs, live, dead, killed_by, partitions}.
+    """Save every datum of rdd under data_tag as one run: live ones to collection (samples to
+    GridFS or files), dead ones to cemetery, every record carrying the run id. Returns
+    {outputs, live, dead, killed_by, examples, acknowledged_*, partitions, run_id, replaced}.
 
-    Ids derive from data_tag and each input's id, so a retried task replaces what its failed
-    attempt wrote. A data_tag that already holds outputs is refused unless overwrite=True,
-    which first deletes them.
+    A data_tag holding other runs' outputs is refused unless overwrite=True; those outputs are
+    deleted only after this run succeeded and its counts agree (data read, records
+    acknowledged, records stored), so a failed run leaves them intact. Ids derive from the run
+    and each datum's parent, so a retried task replaces what its failed attempt wrote.
+    run: the job's RunRecord (default: this call records and locks its own run).
     """
-    if not data_tag:
-        raise ValueError("write_distributed_data needs a data_tag naming this run's outputs")
+    check_data_tag(data_tag)
     check_storage_mode(storage_mode)
-    present = existing_outputs(db, data_tag, collection)
-    if present and not overwrite:
-        raise DataTagExistsError(
-            f"data_tag {data_tag!r} already has {present} saved records in {db.name!r}; "
-            "choose another tag, or overwrite (--overwrite) to replace them"
-        )
-    if present:
-        db.delete_data_tag(data_tag, collection)
-    db.ensure_indexes([collection, "cemetery"])
-    out_dir = str(output_dir) if output_dir else None
+    own = run is None
+    if own:
+        run = RunRecord.begin(db, "write_distributed_data", data_tag, {"storage_mode": storage_mode, "overwrite": overwrite})
+    run_id = run.run_id
+    try:
+        present = outputs_of_other_runs(db, data_tag, run_id, collection)
+        if present and not overwrite:
+            raise DataTagExistsError(
+                f"data_tag {data_tag!r} already has {present} saved records in {db.name!r}; "
+                "choose another tag, or overwrite (--overwrite) to replace them once this run succeeds"
+            )
+        db.ensure_indexes([collection, "cemetery"])
+        out_dir = str(output_dir) if output_dir else None
 
-    def save_partition(data: Iterator[BasicSeismic]) -> Iterator[dict]:
-        sink = db.sink(data_tag, storage_mode, out_dir, collection, batch_size)
-        for d in data:
-            sink.add(d)
-        yield sink.close()
+        def save_partition(data: Iterator[BasicSeismic]) -> Iterator[dict]:
+            ctx = TaskContext.get()
+            name = f"{run_id}-p{ctx.partitionId() if ctx else 0:05d}.f8"
+            sink = db.sink(data_tag, storage_mode, out_dir, collection, batch_size, run_id=run_id, file_name=name)
+            for d in data:
+                sink.add(d)
+            yield sink.close()
 
-    return _merge(rdd.mapPartitions(save_partition).collect())
+        report = _merge(rdd.mapPartitions(save_partition).collect())
+        stored = db[collection].count_documents({"run_id": run_id}) + db["cemetery"].count_documents({"run_id": run_id})
+        check_counts(report, documents_read.value if documents_read is not None else None, stored, expected_records)
+        report["stored"] = stored
+        report["replaced"] = replace_older_outputs(db, data_tag, run_id, collection)
+        report["run_id"] = run_id
+    except BaseException as err:
+        if own:
+            run.finish("failed", error=f"{type(err).__name__}: {err}")
+        raise
+    if own:
+        run.finish("succeeded", counts=run_counts(report))
+    return report
 
 
-def count_live(rdd: RDD) -> dict[str, Any]:
-    """The tutorial's terminator: reduce each datum to its live flag (and reason) and count."""
+def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> dict[str, Any]:
+    """The tutorial's terminator: reduce each datum to its live flag (and reason) and count;
+    checks that every document read was counted."""
 
     def summarize(data: Iterator[BasicSeismic]) -> Iterator[dict]:
         tally = DataTally()
         for d in data:
             tally.add(d)
-        yield tally.as_dict()
+        out = tally.as_dict()
+        out["acknowledged_live"], out["acknowledged_dead"] = out["live"], out["dead"]  # nothing to store
+        yield out
 
-    return _merge(rdd.mapPartitions(summarize).collect())
+    report = _merge(rdd.mapPartitions(summarize).collect())
+    if documents_read is not None and documents_read.value != report["outputs"]:
+        raise AccountingError(f"{documents_read.value} documents read but {report['outputs']} data counted")
+    return report

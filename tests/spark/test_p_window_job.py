@@ -88,18 +88,25 @@ def test_window_samples_match_serial_processing(spark, job_db):
 
 
 def test_rerun_protection_and_overwrite(spark, job_db):
-    job(spark, "--output-tag", "again")
+    first = job(spark, "--output-tag", "again")
     with pytest.raises(DataTagExistsError, match="already has 9 saved records"):
         job(spark, "--output-tag", "again")
     r = job(spark, "--output-tag", "again", "--overwrite")
-    assert r["live"] == 6
+    assert r["live"] == 6 and r["run_id"] != first["run_id"]
+    assert r["replaced"]["documents"] == 6 and r["replaced"]["cemetery"] == 3 and r["replaced"]["gridfs_files"] == 6
     assert job_db["wf_TimeSeries"].count_documents({"data_tag": "again"}) == 6
     assert job_db["cemetery"].count_documents({"data_tag": "again"}) == 3
+    assert job_db["wf_TimeSeries"].count_documents({"data_tag": "again", "run_id": r["run_id"]}) == 6
+    runs = {rec["_id"]: rec for rec in job_db["jobs"].find({"data_tag": "again"})}
+    assert runs[first["run_id"]]["status"] == runs[r["run_id"]]["status"] == "succeeded"
+    assert [rec["status"] for rec in runs.values()].count("failed") == 1  # the refused rerun is on record too
+    assert runs[r["run_id"]]["counts"]["stored"] == 9 and runs[r["run_id"]]["application_id"] == spark.sparkContext.applicationId
+    assert job_db["tag_locks"].count_documents({"_id": "again"}) == 0  # released
 
 
 def test_count_only_saves_nothing(spark, job_db):
     r = job(spark, "--output-tag", "counted", "--count-only")
-    assert (r["inputs"], r["live"], r["dead"]) == (9, 6, 3)
+    assert (r["inputs"], r["documents_read"], r["live"], r["dead"]) == (9, 9, 6, 3)
     assert job_db["wf_TimeSeries"].count_documents({"data_tag": "counted"}) == 0
     assert job_db["cemetery"].count_documents({"data_tag": "counted"}) == 0
 

@@ -1,0 +1,139 @@
+"""The job cannot lose data: user mistakes stop it before anything is written, a failed run
+keeps the tag's earlier outputs, a killed worker costs a retry, a killed driver is resumed."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pyspark import TaskContext
+
+from sparkseis.algorithms import WindowData
+from sparkseis.db.importer import import_folder
+from sparkseis.spark import read_distributed_data, write_distributed_data
+from sparkseis.spark.p_window import main
+
+REPO = Path(__file__).resolve().parents[2]
+OKHOTSK = ["--t0offset", "-289.6", "--tolerance", "1"]
+
+
+@pytest.fixture(scope="module")
+def safe_db(client, okhotsk_dir):
+    client.drop_database("safety")
+    db = client.get_database("safety")
+    import_folder(db, okhotsk_dir, origin="hypocentre")
+    return db
+
+
+def snapshot(db):
+    """Everything a run could have written."""
+    return {c: db[c].count_documents({}) for c in ("wf_TimeSeries", "cemetery", "jobs")}
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--window", "600", "-100", "--overwrite"], "START must be before END"),
+        (["--rate", "0"], "--rate must be a positive"),
+        (["--model", "nonexistent_model"], "TauP model 'nonexistent_model' cannot be loaded"),
+        (["--output-tag", "../../../elsewhere"], "data_tag must be a name"),
+        (["--output-tag", "/abs/path"], "data_tag must be a name"),
+        (["--storage-mode", "file", "--output-dir", "/proc/no_such_dir"], "is not writable"),
+        (["--db", "no_such_database"], "database 'no_such_database' does not exist"),
+        (["--input-tag", "matches_nothing"], "no wf_miniseed documents in 'safety' have data_tag 'matches_nothing'"),
+        (["--phases", " , "], "--phases names no phase"),
+        (["--tolerance", "-1"], "--tolerance must be >= 0"),
+    ],
+)
+def test_user_mistakes_exit_with_one_line_and_write_nothing(spark, safe_db, client, capsys, argv, message):
+    main(["--db", "safety", *OKHOTSK, "--output-tag", "keep"])  # earlier outputs that must survive
+    capsys.readouterr()
+    before = snapshot(safe_db)
+    code = main(["--db", "safety", *OKHOTSK, *argv])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and message in err and len(err.splitlines()) == 1, err
+    assert snapshot(safe_db) == before
+    assert "no_such_database" not in client.list_database_names()
+    assert safe_db.wf_TimeSeries.count_documents({"data_tag": "keep"}) == 6
+
+
+def test_unreachable_database_fails_fast(capsys):
+    started = time.monotonic()
+    code = main(["--mongo-uri", "mongodb://seis:hunter2@127.0.0.1:9/", "--db", "x"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and time.monotonic() - started < 10
+    assert "cannot reach a MongoDB server" in err and "hunter2" not in err and len(err.splitlines()) == 1
+
+
+def test_failed_overwrite_keeps_the_earlier_outputs(spark, safe_db):
+    def bug(d):
+        if d.get("chan") == "BHN" and d.get("sta") == "POKR":
+            raise TypeError("a bug in a user's stage")  # a programming error: the job must fail, not bury data
+        return d
+
+    rdd = read_distributed_data(safe_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext)
+    write_distributed_data(rdd.map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0)), safe_db, "earlier")
+    earlier = {d["_id"] for d in safe_db.wf_TimeSeries.find({"data_tag": "earlier"}, {"_id": 1})}
+    assert len(earlier) == 6
+
+    with pytest.raises(Exception, match="a bug in a user's stage"):
+        write_distributed_data(rdd.map(bug), safe_db, "earlier", overwrite=True)
+    assert {d["_id"] for d in safe_db.wf_TimeSeries.find({"data_tag": "earlier"}, {"_id": 1})} >= earlier
+    failed = safe_db.jobs.find_one({"data_tag": "earlier", "status": "failed"})
+    assert failed and "a bug in a user's stage" in failed["error"]
+    # its partial outputs, if any, are identifiable by its run id; the earlier run's are all there
+    partial = safe_db.wf_TimeSeries.count_documents({"data_tag": "earlier", "run_id": failed["_id"]})
+    assert safe_db.wf_TimeSeries.count_documents({"data_tag": "earlier"}) == 6 + partial
+    assert safe_db.cemetery.count_documents({"data_tag": "earlier"}) == 0  # nothing was buried for the bug
+
+
+def test_killed_python_worker_costs_a_retry_not_data(spark, safe_db, tmp_path):
+    marker = tmp_path / "killed"
+
+    def kill_worker_once(d):
+        ctx = TaskContext.get()
+        if ctx.partitionId() == 0 and ctx.attemptNumber() == 0 and not marker.exists():
+            marker.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)  # the Python worker dies mid-task
+        return d
+
+    rdd = read_distributed_data(safe_db, collection="wf_miniseed", npartitions=3, spark_context=spark.sparkContext)
+    rdd = rdd.map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0)).map(kill_worker_once)
+    r = write_distributed_data(rdd, safe_db, "worker-killed", batch_size=1)
+    assert marker.exists() and r["live"] == 6 and r["stored"] == 6
+    docs = list(safe_db.wf_TimeSeries.find({"data_tag": "worker-killed"}))
+    assert len(docs) == 6 and len({d["parent_id"] for d in docs}) == 6
+    files = {f["_id"] for f in safe_db["fs.files"].find({}, {"_id": 1})}
+    assert {d["gridfs_id"] for d in docs} <= files
+
+
+def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipped_db, tmp_path):
+    """SIGKILL spark-submit while it saves; --resume completes the run exactly."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", SPARK_LOCAL_IP="127.0.0.1",
+               SPARK_CONF_DIR=str(REPO / "conf" / "spark"), SPARKSEIS_EVENT_LOG_DIR=str(tmp_path))  # fmt: skip
+    job = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[1]", "--conf", "spark.ui.enabled=false",
+           str(REPO / "jobs" / "p_window.py"), "--db", shipped_db.name, "--mongo-uri", embedded_server.uri, "--t0offset", "0",
+           "--tolerance", "400", "--output-tag", "resumed", "--partitions", "45"]  # fmt: skip
+    proc = subprocess.Popen(job, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    written = 0
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        written = shipped_db.wf_TimeSeries.count_documents({"data_tag": "resumed"}) + shipped_db.cemetery.count_documents({"data_tag": "resumed"})
+        if written >= 5:
+            os.killpg(proc.pid, signal.SIGKILL)  # the driver and everything it started
+            break
+        time.sleep(0.05)
+    proc.wait(timeout=60)
+    assert 5 <= written < 45, f"could not catch the job mid-save ({written} records)"
+    run = shipped_db.jobs.find_one({"data_tag": "resumed"})
+    assert run["status"] == "running"  # what a crash leaves: an unfinished run holding its tag
+
+    out = subprocess.run([*job, "--resume"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"run {run['_id']}" in out.stdout
+    docs = list(shipped_db.wf_TimeSeries.find({"data_tag": "resumed"})) + list(shipped_db.cemetery.find({"data_tag": "resumed"}))
+    assert len(docs) == 45 and len({d["parent_id"] for d in docs}) == 45 and {d["run_id"] for d in docs} == {run["_id"]}
+    assert shipped_db.jobs.find_one({"_id": run["_id"]})["status"] == "succeeded"
