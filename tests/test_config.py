@@ -3,7 +3,7 @@ from sparkseis import config
 
 def test_defaults_and_environment_override(monkeypatch, tmp_path):
     monkeypatch.delenv("SPARKSEIS_SPARK_MASTER", raising=False)
-    assert config.load()["spark"]["master"] == "local[*]"
+    assert config.load()["spark"]["master"] == "local[*,4]"  # retried tasks by default
     monkeypatch.setenv("SPARKSEIS_SPARK_MASTER", "spark://head:7077")
     monkeypatch.setenv("SPARKSEIS_EMBEDDED_PORT", "28000")
     settings = config.load()

@@ -75,4 +75,4 @@ def test_unreadable_samples_give_dead_data(shipped_db, fresh_db, tmp_path):
 def test_delete_data_tag(shipped_db, fresh_db):
     fresh_db.save_data(live_datum(shipped_db), data_tag="gone")
     fresh_db.save_data(WindowData(TimeSeries(np.zeros(3), 0.0, 1.0), 10.0, 20.0), data_tag="gone")
-    assert fresh_db.delete_data_tag("gone") == {"documents": 1, "gridfs_files": 1, "cemetery": 1}
+    assert fresh_db.delete_data_tag("gone") == {"documents": 1, "gridfs_files": 1, "sample_files": 0, "cemetery": 1}

@@ -45,7 +45,7 @@ def test_retried_task_leaves_no_duplicates(spark, shipped_db, tmp_path):
     # windows [0, 1] s epoch are outside every trace: all die, so all go to the cemetery
     r = write_distributed_data(rdd, shipped_db, "retry-dead", batch_size=2)
     assert marker.exists()
-    assert r["inputs"] == 45 and shipped_db["cemetery"].count_documents({"data_tag": "retry-dead"}) == 45
+    assert r["outputs"] == r["stored"] == 45 and shipped_db["cemetery"].count_documents({"data_tag": "retry-dead"}) == 45
 
     marker.unlink()
     live = read_distributed_data(shipped_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext).map(fail_first_attempt)
