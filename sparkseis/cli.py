@@ -35,8 +35,17 @@ def _import_command(args: argparse.Namespace) -> int:
         print(f"  problem (logged in elog): {problem}")
     for skipped in report["skipped"]:
         print(f"  skipped event: {skipped}")
+    for failed in report["failed"]:
+        print(f"  FAILED {failed['file']}: {failed['reason']}")
+    if report["ignored"]:
+        print(f"  ignored {len(report['ignored'])} files that are not miniSEED, StationXML or QuakeML: {', '.join(report['ignored'][:5])}"
+              + (" ..." if len(report["ignored"]) > 5 else ""))
     counts = {c: db[c].count_documents({}) for c in ("wf_miniseed", "site", "channel", "source")}
     print(f"  collections now hold: {counts}")
+    if report["failed"]:
+        print(f"sparkseis import: {len(report['failed'])} files could not be imported (listed above, and in the elog collection)",
+              file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 

@@ -54,6 +54,7 @@ def resolve_uri(uri: str | None = None) -> tuple[str, EmbeddedServer | None]:
     if uri:
         return uri, None
     server = EmbeddedServer.from_config()
+    server.check_port()  # never write into someone else's server
     if not server.accepting():
         server.start()
         # a server outliving this process is news to the user: say where it is and how to stop it

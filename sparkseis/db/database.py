@@ -101,6 +101,8 @@ class Database(MongoDatabase):
         else:
             problem = result.problem
         docs = segment_documents(path, result.segments) if result else []
+        if result and result.skipped_records:
+            log.info("%s: %d records without a sampling rate (log channels) not indexed", path, result.skipped_records)
         for doc in docs:
             doc["_id"] = stable_object_id("wf_miniseed", doc["dir"], doc["dfile"], doc["foff"])
         self._replace_all(collection, docs)

@@ -11,7 +11,9 @@ def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:
     """Samples for one document, as a live TimeSeries, or a dead one saying why they are unreadable."""
     try:
         if doc.get("format") == "mseed" or collection == "wf_miniseed":
-            tr = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"])
+            ident = tuple(doc.get(k) for k in ("net", "sta", "loc", "chan"))
+            channel = (ident[0], ident[1], ident[2] or "", ident[3]) if None not in (ident[0], ident[1], ident[3]) else None
+            tr = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"], channel)
             if tr.stats.npts != doc.get("npts", tr.stats.npts):
                 raise SampleReadError(f"segment decodes to {tr.stats.npts} samples, document says {doc['npts']}")
             d = documents.timeseries_from_document(doc, tr.data, collection)

@@ -40,13 +40,33 @@ class EmbeddedServer:
         return self.data_dir / f"nx-27017-{self.port}.log"
 
     def pid(self) -> int | None:
-        """The server's process id from its pid file, if that process is alive."""
+        """The server's process id from its pid file, if that process is alive and is this server
+        (nx-27017 serving this data folder: a pid file can outlive its process, and pids are reused)."""
         try:
             pid = int(self.pid_file.read_text().strip())
             os.kill(pid, 0)
-            return pid
         except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
             return None
+        return pid if self._is_ours(pid) else None
+
+    def _is_ours(self, pid: int) -> bool:
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if not cmdline.parent.exists():
+            return True  # no /proc on this system: trust the pid file
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            return False
+        text = b" ".join(args).decode("utf-8", "replace")
+        return "nx_27017" in text and str(self.data_dir) in text
+
+    def check_port(self) -> None:
+        """RuntimeError if something other than this server listens on its port."""
+        if self.accepting() and self.pid() is None:
+            raise RuntimeError(
+                f"port {self.port} on {self.host} is held by a program that is not sparkseis' embedded server for "
+                f"{self.data_dir}; stop it, or choose another port (SPARKSEIS_EMBEDDED_PORT or conf/sparkseis.toml)"
+            )
 
     def accepting(self) -> bool:
         """True when something accepts TCP connections on host:port."""
@@ -55,7 +75,9 @@ class EmbeddedServer:
             return s.connect_ex((self.host, self.port)) == 0
 
     def start(self, timeout_s: float = 20.0) -> EmbeddedServer:
-        """Start the server unless it already runs; wait until it accepts connections."""
+        """Start the server unless it already runs; wait until it accepts connections.
+        RuntimeError if another program holds the port."""
+        self.check_port()
         if self.accepting():
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -79,9 +101,11 @@ class EmbeddedServer:
         raise RuntimeError(f"embedded MongoDB server did not listen on {self.host}:{self.port} within {timeout_s} s; see {self.log_file}")
 
     def stop(self, timeout_s: float = 10.0) -> bool:
-        """Stop the server this project started (by its pid); False if none was running."""
+        """Stop the server this project started (by its pid, checked to be that server); False if
+        none was running (a stale pid file is removed, and no other process is signalled)."""
         pid = self.pid()
         if pid is None:
+            self.pid_file.unlink(missing_ok=True)
             return False
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -91,11 +92,15 @@ def catalog_documents(catalog_or_path: Any, origin: str | Callable = "preferred"
         if o is None or o.latitude is None or o.longitude is None or o.time is None:
             skipped.append(f"{event.resource_id}: no usable {origin if isinstance(origin, str) else 'chosen'} origin")
             continue
+        if o.depth is None or not math.isfinite(float(o.depth)):
+            # never guess 0 km: a P time from the wrong depth is wrong by up to a minute
+            skipped.append(f"{event.resource_id}: origin {o.resource_id} has no depth")
+            continue
         mag = event.preferred_magnitude() or (event.magnitudes[0] if event.magnitudes else None)
         docs.append({
             "_id": stable_object_id("source", event.resource_id, o.resource_id),
             "time": float(o.time.timestamp), "lat": o.latitude, "lon": o.longitude,
-            "depth": (o.depth or 0.0) / 1000.0,
+            "depth": float(o.depth) / 1000.0,
             "magnitude": mag.mag if mag else None, "magnitude_type": mag.magnitude_type if mag else None,
             "event_id": str(event.resource_id), "origin_id": str(o.resource_id),
         })  # fmt: skip

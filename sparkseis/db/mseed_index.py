@@ -26,16 +26,16 @@ class Segment:
     nbytes: int
 
     def continues_with(self, rec: dict, tolerance: float = 0.5) -> bool:
-        """True if record rec starts one sample after this segment ends (within tolerance samples)."""
-        if (rec["network"], rec["station"], rec["location"], rec["channel"]) != (self.net, self.sta, self.loc, self.chan):
-            return False
-        if rec["samp_rate"] != self.sampling_rate or self.foff + self.nbytes != rec["_offset"]:
+        """True if record rec (of this segment's channel) starts one sample after this segment
+        ends (within tolerance samples) at the same rate. Records of other channels may lie
+        between the two: multiplexed files interleave channels."""
+        if rec["samp_rate"] != self.sampling_rate:
             return False
         expected = self.last_sample + 1.0 / self.sampling_rate
         return abs(float(rec["starttime"].timestamp) - expected) <= tolerance / self.sampling_rate
 
 
-def _looks_like_record(head: bytes) -> bool:
+def looks_like_record(head: bytes) -> bool:
     """A miniSEED fixed header starts with a 6-character sequence number and a quality code."""
     return len(head) == 8 and all(c in b"0123456789 " for c in head[:6]) and head[6:7] in (b"D", b"R", b"Q", b"M")
 
@@ -44,24 +44,26 @@ def _looks_like_record(head: bytes) -> bool:
 class ScanResult:
     segments: list[Segment] = field(default_factory=list)
     problem: str | None = None  # why the scan stopped early (corrupt or truncated file)
+    skipped_records: int = 0  # records holding no samples at a rate (log/ASCII channels)
 
 
 def scan_mseed(path: str | os.PathLike) -> ScanResult:
-    """Walk the records of a miniSEED file and group them into contiguous segments.
-
-    A new segment starts on a channel change, a rate change or a time gap/overlap. A record
-    that cannot be parsed, or a file that ends inside a record, ends the scan with `problem`
-    set; the segments before it are kept.
+    """Walk the records of a miniSEED file and group them, per channel (net, sta, loc, chan), into
+    time-contiguous segments; a rate change or a gap/overlap starts a new segment. Channels may
+    be interleaved (multiplexed files): a segment's byte span [foff, foff+nbytes) then also
+    holds other channels' records, which the reader leaves out. Records without a sampling
+    rate (log channels) are counted in skipped_records. A record that cannot be parsed, or a
+    file that ends inside a record, ends the scan with `problem` set; what precedes it is kept.
     """
     path = str(path)
     result = ScanResult()
     size = os.path.getsize(path)
     offset = 0
-    current: Segment | None = None
+    open_segments: dict[tuple, Segment] = {}
     with open(path, "rb") as f:
         raw = f.read()
     while offset < size:
-        if not _looks_like_record(raw[offset : offset + 8]):
+        if not looks_like_record(raw[offset : offset + 8]):
             result.problem = f"no miniSEED record header at byte {offset} (corrupt data)"
             break
         try:
@@ -75,18 +77,22 @@ def scan_mseed(path: str | os.PathLike) -> ScanResult:
         if length <= 0 or offset + length > size:
             result.problem = f"truncated record at byte {offset}: needs {length} bytes, {size - offset} left"
             break
-        rec["_offset"] = offset
         start = float(rec["starttime"].timestamp)
         npts = int(rec["npts"])
-        if npts > 0:
-            last = start + (npts - 1) / float(rec["samp_rate"])
+        rate = float(rec["samp_rate"] or 0.0)
+        if npts > 0 and not rate > 0:
+            result.skipped_records += 1
+        elif npts > 0:
+            key = (rec["network"], rec["station"], rec["location"], rec["channel"])
+            last = start + (npts - 1) / rate
+            current = open_segments.get(key)
             if current is not None and current.continues_with(rec):
                 current.npts += npts
-                current.nbytes += length
+                current.nbytes = offset + length - current.foff
                 current.last_sample = last
             else:
-                current = Segment(rec["network"], rec["station"], rec["location"], rec["channel"], float(rec["samp_rate"]),
-                                  start, last, npts, offset, length)  # fmt: skip
+                current = Segment(*key, rate, start, last, npts, offset, length)
+                open_segments[key] = current
                 result.segments.append(current)
         offset += length
     return result

@@ -154,8 +154,9 @@ def read_file_samples(dir: str, dfile: str, foff: int, npts: int, ncomp: int = 1
     return _as_samples(payload, npts, ncomp, f"{path} at byte {foff}")
 
 
-def read_mseed_segment(dir: str, dfile: str, foff: int, nbytes: int):
-    """Decode the miniSEED records at [foff, foff+nbytes) of a file into one ObsPy Trace."""
+def read_mseed_segment(dir: str, dfile: str, foff: int, nbytes: int, channel: tuple[str, str, str, str] | None = None):
+    """Decode the miniSEED records at [foff, foff+nbytes) of a file into one ObsPy Trace of
+    numeric samples; channel (net, sta, loc, chan) picks one channel out of interleaved records."""
     from obspy import read
 
     path = Path(dir) / dfile
@@ -171,8 +172,17 @@ def read_mseed_segment(dir: str, dfile: str, foff: int, nbytes: int):
         stream = read(io.BytesIO(payload), format="MSEED")
     except Exception as err:  # noqa: BLE001 - any decoder failure is a bad segment
         raise SampleReadError(f"cannot decode miniSEED in {path} at offset {foff}: {err}") from None
+    if channel is not None:
+        net, sta, loc, chan = channel
+        stream = stream.select(network=net, station=sta, location=loc, channel=chan)
+    if any(tr.data.dtype.kind not in "iuf" for tr in stream):
+        raise SampleReadError(f"{path} at offset {foff} holds text records (a log channel), not samples")
     if len(stream) > 1:
         stream.merge(method=1)
     if len(stream) != 1:
         raise SampleReadError(f"{path} at offset {foff} decodes to {len(stream)} traces, expected one segment")
-    return stream[0]
+    tr = stream[0]
+    if tr.data.dtype.kind == "f" and not np.isfinite(tr.data).all():
+        bad = int((~np.isfinite(tr.data)).sum())
+        raise SampleReadError(f"{path} at offset {foff}: {bad} of {tr.stats.npts} samples are NaN or infinite")
+    return tr

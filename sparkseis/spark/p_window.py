@@ -136,6 +136,9 @@ def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
     found before any waveform is read (arguments, database, tag)."""
     began = time.perf_counter()
     validate_arguments(args)
+    if args.mongo_uri and redact_uri(args.mongo_uri) != args.mongo_uri:
+        print("p_window: note: credentials in --mongo-uri are visible to other users in `ps`; "
+              "set SPARKSEIS_MONGODB_URI or conf/sparkseis.toml instead", file=sys.stderr)  # fmt: skip
     client, db, query, total = open_input(args)
     record = None
     if not args.count_only:

@@ -71,6 +71,9 @@ def session(master: str | None = None, app_name: str | None = None, conf: dict[s
         "spark.python.worker.reuse": "true",
         # results are small summaries; waveforms never come back to the driver
         "spark.driver.maxResultSize": "1g",
+        # Spark's own secret pattern, plus MongoDB URIs with credentials: a URI given on the
+        # command line is otherwise shown in clear in the UI's environment page and the event log
+        "spark.redaction.regex": r"(?i)secret|password|token|access[.]?key|mongodb(\+srv)?://[^/\s]*@",
     }
     if master.startswith("local"):
         defaults["spark.driver.bindAddress"] = os.environ["SPARK_LOCAL_IP"]

@@ -86,3 +86,27 @@ def test_printed_forms_hide_secrets():
     with pytest.raises(DatabaseConnectionError) as err:
         Client("mongodb://seis:hunter2@127.0.0.1:1/?tlsCertificateKeyFilePassword=sekret", timeout_s=0.3)
     assert "hunter2" not in str(err.value) and "sekret" not in str(err.value)
+
+
+def test_db_start_refuses_a_port_held_by_another_program(tmp_path):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        server = EmbeddedServer("127.0.0.1", port, tmp_path)
+        with pytest.raises(RuntimeError, match="not sparkseis' embedded server"):
+            server.start()
+
+
+def test_db_stop_signals_only_its_own_server(tmp_path):
+    import subprocess
+    import sys
+
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        server = EmbeddedServer("127.0.0.1", free_port(), tmp_path)
+        server.pid_file.write_text(str(bystander.pid))  # a stale pid file naming someone else's process
+        assert server.pid() is None and server.stop() is False
+        assert bystander.poll() is None and not server.pid_file.exists()
+    finally:
+        bystander.kill()

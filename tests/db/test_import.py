@@ -1,5 +1,6 @@
 import shutil
 
+import numpy as np
 import obspy
 import pytest
 
@@ -82,3 +83,80 @@ def test_truncated_and_corrupt_files_reported(fresh_db, okhotsk_dir, tmp_path):
     assert seg["nbytes"] == 512 * 100
     assert fresh_db.read_data(seg).live
     assert fresh_db["wf_miniseed"].count_documents({"dfile": "good.mseed"}) == 1
+
+
+def _records(trace, reclen=512, encoding=None):
+    """The miniSEED records of one trace, as a list of bytes."""
+    import io
+
+    buf = io.BytesIO()
+    kw = {"encoding": encoding} if encoding else {}
+    trace.write(buf, format="MSEED", reclen=reclen, **kw)
+    raw = buf.getvalue()
+    return [raw[i : i + reclen] for i in range(0, len(raw), reclen)]
+
+
+def test_multiplexed_file_gives_one_segment_per_channel(fresh_db, okhotsk_dir, tmp_path):
+    import itertools
+
+    import obspy
+
+    traces = [obspy.read(str(okhotsk_dir / f"TA.POKR..BH{c}.mseed"))[0] for c in "ENZ"]
+    per_channel = [_records(tr) for tr in traces]
+    mux = tmp_path / "multiplexed.ms"  # a name the old importer skipped without a word
+    with open(mux, "wb") as f:
+        for recs in itertools.zip_longest(*per_channel):
+            f.write(b"".join(r for r in recs if r))
+    report = import_folder(fresh_db, tmp_path)
+    assert report["mseed_files"] == 1 and report["segments"] == 3 and not report["failed"]
+    for tr in traces:
+        doc = fresh_db.wf_miniseed.find_one({"chan": tr.stats.channel})
+        assert doc["npts"] == tr.stats.npts
+        d = fresh_db.read_data(doc["_id"])
+        assert d.live and d.npts == tr.stats.npts and d.t0 == tr.stats.starttime.timestamp
+        np.testing.assert_array_equal(d.data, tr.data.astype(float))
+
+
+def test_bad_records_are_killed_with_the_decoders_reason(fresh_db, tmp_path):
+    import obspy
+
+    log = obspy.Trace(np.frombuffer(b"GPS lock regained. Clock offset 0.3 ms. " * 20, dtype="|S1"),
+                      {"network": "XX", "station": "LOG", "channel": "LOG", "sampling_rate": 1.0})  # fmt: skip
+    log.write(str(tmp_path / "log.mseed"), format="MSEED", encoding="ASCII")
+    nan = obspy.Trace(np.array([1.0, np.nan, 3.0] * 100), {"network": "XX", "station": "NAN", "channel": "BHZ", "sampling_rate": 20.0})
+    nan.write(str(tmp_path / "nan.mseed"), format="MSEED", encoding="FLOAT64")
+    report = import_folder(fresh_db, tmp_path)
+    assert report["segments"] == 2 and not report["failed"]
+    reasons = {doc["sta"]: fresh_db.read_data(doc["_id"]) for doc in fresh_db.wf_miniseed.find({})}
+    assert reasons["LOG"].dead() and "text records" in reasons["LOG"].elog[0].message
+    assert reasons["NAN"].dead() and "100 of 300 samples are NaN" in reasons["NAN"].elog[0].message
+
+
+def test_import_keeps_going_past_bad_files(fresh_db, okhotsk_dir, tmp_path):
+    import shutil
+
+    import obspy
+
+    shutil.copy(okhotsk_dir / "TA.POKR..BHZ.mseed", tmp_path / "pokr.miniseed")
+    shutil.copy(okhotsk_dir / "TA.POKR..BH_.xml", tmp_path / "stations.txt")  # recognised by content, not name
+    (tmp_path / "broken.xml").write_text('<?xml version="1.0"?>\n<FDSNStationXML schemaVersion="1.1"><Network code=')
+    cat = obspy.read_events(str(okhotsk_dir / "quake.xml"))
+    for o in cat[0].origins:
+        o.depth = None  # an event without depth must never become a 0 km source
+    cat.write(str(tmp_path / "nodepth.xml"), format="QUAKEML")
+    (tmp_path / "README").write_text("notes")
+    report = import_folder(fresh_db, tmp_path, origin="hypocentre")
+    epochs = sum(len(sta.channels) for net in obspy.read_inventory(str(okhotsk_dir / "TA.POKR..BH_.xml")) for sta in net)
+    assert report["segments"] == 1 and report["channel"] == epochs and report["source"] == 0
+    assert [f["file"].rsplit("/", 1)[-1] for f in report["failed"]] == ["broken.xml"]
+    assert any("has no depth" in s for s in report["skipped"]) and report["ignored"] == ["README"]
+    assert fresh_db.elog.find_one({"algorithm": "import"})["file"].endswith("broken.xml")
+
+
+def test_cli_import_exit_code_says_something_failed(client, tmp_path, capsys):
+    from sparkseis.cli import main
+
+    (tmp_path / "broken.xml").write_text("<q:quakeml xmlns:q='http://quakeml.org/xmlns/quakeml/1.2'><broken")
+    client.drop_database("cli_bad")
+    assert main(["import", str(tmp_path), "--db", "cli_bad", "--mongo-uri", client.uri]) == 1
+    assert "FAILED" in capsys.readouterr().out
