@@ -17,6 +17,12 @@ def okhotsk_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """All the shipped real data (45 waveforms)."""
+    return DATA
+
+
+@pytest.fixture(scope="session")
 def rf_dir() -> Path:
     """13 events at CX.PB01 (from rf, MIT)."""
     return DATA / "rf_example"

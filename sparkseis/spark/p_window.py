@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from py4j.protocol import Py4JJavaError
+from pymongo.errors import PyMongoError
 from pyspark.errors import PySparkException
 
 from sparkseis import __version__, config
@@ -57,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else conf/: local[*,4])")
     p.add_argument("--version", action="version", version=f"sparkseis {__version__}")
     return p
+
+
+# where conf/spark/log4j2.properties sends task failure traces
+TASK_LOG = Path(tempfile.gettempdir()) / "sparkseis-task-failures.log"
 
 
 class JobError(Exception):
@@ -153,7 +158,10 @@ def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
         report = _process(args, spark, db, query, total, record)
     except BaseException as err:
         if record is not None:
-            record.finish("failed", error=f"{type(err).__name__}: {err}"[:2000])
+            try:
+                record.finish("failed", error=f"{type(err).__name__}: {err}"[:2000])
+            except PyMongoError:
+                pass  # the database is what failed: the record stays "running" and --resume takes it over
         raise
     if record is not None:
         record.finish("succeeded", counts=run_counts(report), application_id=report["application_id"])
@@ -241,8 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"p_window: the run failed its count check ({err}); the tag's earlier outputs were kept", file=sys.stderr)
         return 3
     except (Py4JJavaError, PySparkException) as err:
-        print(f"p_window: a Spark task failed, so the run failed and the tag's earlier outputs were kept: {_task_failure(err)}",
-              file=sys.stderr)  # fmt: skip
+        print(f"p_window: a Spark task failed, so the run failed and the tag's earlier outputs were kept: {_task_failure(err)} "
+              f"(task traces in {TASK_LOG}; --resume completes the run once the cause is fixed)", file=sys.stderr)  # fmt: skip
+        return 1
+    except PyMongoError as err:
+        print(f"p_window: lost the database ({type(err).__name__}); the tag's earlier outputs were kept; "
+              "when it is back, --resume completes the run", file=sys.stderr)  # fmt: skip
         return 1
     print_report(report)
     return 0

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from pyspark import RDD, Accumulator, TaskContext
 
+from sparkseis import config
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database
 from sparkseis.db.runs import RunRecord, outputs_of_other_runs, replace_older_outputs
@@ -103,7 +105,8 @@ def write_distributed_data(
                 "choose another tag, or overwrite (--overwrite) to replace them once this run succeeds"
             )
         db.ensure_indexes([collection, "cemetery"])
-        out_dir = str(output_dir) if output_dir else None
+        # resolved here, once: an executor's own conf or working folder must not decide where samples go
+        out_dir = str(Path(output_dir or config.project_path(config.get("storage", "output_dir", "var/waveforms"))).resolve())
 
         def save_partition(data: Iterator[BasicSeismic]) -> Iterator[dict]:
             ctx = TaskContext.get()

@@ -137,3 +137,69 @@ def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipp
     docs = list(shipped_db.wf_TimeSeries.find({"data_tag": "resumed"})) + list(shipped_db.cemetery.find({"data_tag": "resumed"}))
     assert len(docs) == 45 and len({d["parent_id"] for d in docs}) == 45 and {d["run_id"] for d in docs} == {run["_id"]}
     assert shipped_db.jobs.find_one({"_id": run["_id"]})["status"] == "succeeded"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_stopped_database_fails_fast_in_one_line_then_resume_completes(data_dir, tmp_path):
+    """Stop the database mid-save: the job ends within a bounded time with one line (no
+    traceback); after a restart, --resume gives exactly one record per input."""
+    from sparkseis.db import Client, EmbeddedServer
+
+    server = EmbeddedServer("127.0.0.1", _free_port(), tmp_path / "mongo")
+    server.start()
+    try:
+        client = Client(server.uri)
+        import_folder(client["outage"], data_dir)
+        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", SPARK_LOCAL_IP="127.0.0.1",
+                   SPARK_CONF_DIR=str(REPO / "conf" / "spark"), SPARKSEIS_EVENT_LOG_DIR=str(tmp_path))  # fmt: skip
+        job = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[1,4]", "--conf", "spark.ui.enabled=false",
+               str(REPO / "jobs" / "p_window.py"), "--db", "outage", "--mongo-uri", server.uri, "--t0offset", "0",
+               "--tolerance", "400", "--output-tag", "outage", "--partitions", "45"]  # fmt: skip
+        proc = subprocess.Popen(job, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        db = client["outage"]
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            if db.wf_TimeSeries.count_documents({}) + db.cemetery.count_documents({}) >= 5:
+                break
+            time.sleep(0.05)
+        client.close()
+        server.stop()
+        stopped = time.monotonic()
+        out_, err = proc.communicate(timeout=300)
+        assert proc.returncode == 1 and time.monotonic() - stopped < 120
+        both = (out_ + err).replace("\r", "\n")  # spark-submit passes the driver's stderr to its stdout
+        lines = [ln for ln in both.splitlines() if ln.startswith("p_window:")]
+        assert len(lines) == 1 and "cannot reach a MongoDB server" in lines[0] and "--resume" in lines[0], both[-3000:]
+        assert "Traceback" not in both, both[-3000:]
+
+        server.start()
+        out = subprocess.run([*job, "--resume"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+        client = Client(server.uri)
+        db = client["outage"]
+        docs = list(db.wf_TimeSeries.find({"data_tag": "outage"})) + list(db.cemetery.find({"data_tag": "outage"}))
+        assert len(docs) == 45 and len({d["parent_id"] for d in docs}) == 45 and len({d["run_id"] for d in docs}) == 1
+        assert db.jobs.find_one({"_id": docs[0]["run_id"]})["status"] == "succeeded"
+    finally:
+        server.stop()
+
+
+def test_a_second_run_with_a_live_runs_tag_is_refused(spark, safe_db, capsys):
+    from sparkseis.db.runs import RunRecord
+
+    holder = RunRecord.begin(safe_db, "p_window", "busy")  # a live run (this process) holds the tag
+    try:
+        assert main(["--db", "safety", *OKHOTSK, "--output-tag", "busy"]) == 2
+        err = capsys.readouterr().err
+        assert f"data_tag 'busy' is held by run {holder.run_id}" in err
+        assert safe_db.wf_TimeSeries.count_documents({"data_tag": "busy"}) == 0
+    finally:
+        holder.finish("succeeded")
+    assert main(["--db", "safety", *OKHOTSK, "--output-tag", "busy"]) == 0
