@@ -138,5 +138,9 @@ def delete_outputs(db: Database, query: dict, collection: str = "wf_TimeSeries",
 
 
 def replace_older_outputs(db: Database, data_tag: str, run_id: str, collection: str = "wf_TimeSeries") -> dict[str, int]:
-    """After run_id succeeded: delete the tag's records of every other run (and their samples)."""
-    return delete_outputs(db, {"data_tag": data_tag, "run_id": {"$ne": run_id}}, collection)
+    """After run_id succeeded: delete the tag's records of every other run (and their samples),
+    and GridFS files that a crashed run of the tag wrote before their documents."""
+    removed = delete_outputs(db, {"data_tag": data_tag, "run_id": {"$ne": run_id}}, collection)
+    orphans = [f["_id"] for f in db["fs.files"].find({"metadata.data_tag": data_tag, "metadata.run_id": {"$ne": run_id}}, {"_id": 1})]
+    removed["gridfs_files"] += delete_gridfs_files(db, orphans)
+    return removed

@@ -134,7 +134,7 @@ class WaveformSink:
             if not isinstance(d, TimeSeries):
                 doc["ncomponents"] = int(d.data.shape[0])
             if self.storage_mode == "gridfs":
-                self._gridfs.add(file_id, d.data, filename=str(doc_id))
+                self._gridfs.add(file_id, d.data, filename=str(doc_id), metadata={"data_tag": self.data_tag, "run_id": self.run_id})
                 doc["gridfs_id"] = file_id
             else:
                 if self._file is None:

@@ -40,7 +40,8 @@ class GridFSBatchWriter:
         self._pending_files: list[dict] = []
         self._pending_chunks: list[dict] = []
 
-    def add(self, file_id: ObjectId, samples: np.ndarray, filename: str = "") -> None:
+    def add(self, file_id: ObjectId, samples: np.ndarray, filename: str = "", metadata: dict | None = None) -> None:
+        """Queue one file; metadata (e.g. data_tag and run_id) is stored with it, next to the dtype."""
         payload = np.ascontiguousarray(samples, dtype=SAMPLE_DTYPE).tobytes()
         for n, start in enumerate(range(0, max(len(payload), 1), CHUNK_BYTES)):
             self._pending_chunks.append({
@@ -49,7 +50,7 @@ class GridFSBatchWriter:
             })  # fmt: skip
         self._pending_files.append({
             "_id": file_id, "length": len(payload), "chunkSize": CHUNK_BYTES, "filename": filename,
-            "uploadDate": datetime.datetime.now(datetime.UTC), "metadata": {"dtype": SAMPLE_DTYPE.str},
+            "uploadDate": datetime.datetime.now(datetime.UTC), "metadata": {"dtype": SAMPLE_DTYPE.str, **(metadata or {})},
         })  # fmt: skip
 
     def flush(self) -> int:

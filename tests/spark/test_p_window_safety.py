@@ -106,8 +106,8 @@ def test_killed_python_worker_costs_a_retry_not_data(spark, safe_db, tmp_path):
     assert marker.exists() and r["live"] == 6 and r["stored"] == 6
     docs = list(safe_db.wf_TimeSeries.find({"data_tag": "worker-killed"}))
     assert len(docs) == 6 and len({d["parent_id"] for d in docs}) == 6
-    files = {f["_id"] for f in safe_db["fs.files"].find({}, {"_id": 1})}
-    assert {d["gridfs_id"] for d in docs} <= files
+    files = {f["_id"] for f in safe_db["fs.files"].find({"metadata.run_id": r["run_id"]}, {"_id": 1})}
+    assert files == {d["gridfs_id"] for d in docs}  # no orphan from the killed attempt
 
 
 def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipped_db, tmp_path):
@@ -203,3 +203,31 @@ def test_a_second_run_with_a_live_runs_tag_is_refused(spark, safe_db, capsys):
     finally:
         holder.finish("succeeded")
     assert main(["--db", "safety", *OKHOTSK, "--output-tag", "busy"]) == 0
+
+
+def test_successful_overwrite_removes_samples_a_crashed_run_left_behind(spark, safe_db):
+    import numpy as np
+    from bson import ObjectId
+
+    from sparkseis.db.waveform_store import GridFSBatchWriter
+
+    rdd = read_distributed_data(safe_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext)
+    rdd = rdd.map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0))
+    write_distributed_data(rdd, safe_db, "orphans")
+    stray = ObjectId()  # samples written just before a crash, with no document yet
+    writer = GridFSBatchWriter(safe_db)
+    writer.add(stray, np.zeros(10), filename="stray", metadata={"data_tag": "orphans", "run_id": "crashed-run"})
+    writer.flush()
+    r = write_distributed_data(rdd, safe_db, "orphans", overwrite=True)
+    assert r["replaced"]["documents"] == 6 and r["replaced"]["gridfs_files"] == 7
+    left = {f["_id"] for f in safe_db["fs.files"].find({"metadata.data_tag": "orphans"}, {"_id": 1})}
+    assert stray not in left and len(left) == 6
+
+
+def test_loopback_database_with_a_cluster_master_is_refused():
+    from sparkseis.spark.p_window import JobError, _check_master
+
+    _check_master("local[2]", "mongodb://127.0.0.1:27117/")
+    _check_master("spark://head:7077", "mongodb://db.example.org:27017/")
+    with pytest.raises(JobError, match="every node can reach"):
+        _check_master("spark://head:7077", "mongodb://u:p@localhost:27017/")
