@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from py4j.protocol import Py4JJavaError
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 from pyspark.errors import PySparkException
 
 from sparkseis import __version__, config
@@ -117,10 +117,14 @@ def open_input(args: argparse.Namespace) -> tuple[Client, Any, dict, int]:
     except DatabaseConnectionError as err:
         raise JobError(str(err)) from None
     safe = redact_uri(client.uri)
-    if args.db not in client.list_database_names():
-        raise JobError(f"database {args.db!r} does not exist at {safe} (import data first: sparkseis import DIR --db {args.db})")
     db = client.get_database(args.db)
-    if "wf_miniseed" not in db.list_collection_names():
+    try:
+        collections = db.list_collection_names()  # a database that does not exist lists none (and is not created)
+    except OperationFailure as err:
+        raise JobError(f"cannot list the collections of {args.db!r} at {safe}: {err.details.get('errmsg', err)}") from None
+    if not collections:
+        raise JobError(f"database {args.db!r} does not exist at {safe} (import data first: sparkseis import DIR --db {args.db})")
+    if "wf_miniseed" not in collections:
         raise JobError(f"database {args.db!r} has no wf_miniseed collection (import data first: sparkseis import DIR --db {args.db})")
     query = {"data_tag": args.input_tag} if args.input_tag else {}
     total = count_matching(db.wf_miniseed, query)
