@@ -119,9 +119,14 @@ def open_input(args: argparse.Namespace) -> tuple[Client, Any, dict, int]:
     safe = redact_uri(client.uri)
     db = client.get_database(args.db)
     try:
-        collections = db.list_collection_names()  # a database that does not exist lists none (and is not created)
-    except OperationFailure as err:
-        raise JobError(f"cannot list the collections of {args.db!r} at {safe}: {err.details.get('errmsg', err)}") from None
+        # asked first: some servers create a database that is merely asked for its collections
+        exists = args.db in client.list_database_names()
+        collections = db.list_collection_names() if exists else []
+    except OperationFailure:  # a user without listDatabases: its own database's collections tell
+        try:
+            collections = db.list_collection_names()
+        except OperationFailure as err:
+            raise JobError(f"cannot list the collections of {args.db!r} at {safe}: {err.details.get('errmsg', err)}") from None
     if not collections:
         raise JobError(f"database {args.db!r} does not exist at {safe} (import data first: sparkseis import DIR --db {args.db})")
     if "wf_miniseed" not in collections:
