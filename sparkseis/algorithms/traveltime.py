@@ -222,7 +222,8 @@ def _check_ptime(model=None, Ptimekey: str = "Ptime", phases=P_PHASES, use_pdiff
     as_calculator(model)
     if distance not in DISTANCE_METHODS:
         raise ArgumentError(f"set_Ptime: distance must be one of {DISTANCE_METHODS}, got {distance!r}")
-    if not _phase_list(phases, use_pdiff) or not all(isinstance(p, str) and p for p in _phase_list(phases, use_pdiff)):
+    phase_list = _phase_list(phases, use_pdiff)
+    if not phase_list or not all(isinstance(p, str) and p for p in phase_list):
         raise ArgumentError(f"set_Ptime: phases must be TauP phase names, got {phases!r}")
 
 

@@ -61,8 +61,8 @@ def WindowData(
     if t0shift:
         start += t0shift
         end += t0shift
-    span = f"[{d.t0}, {d.endtime()}]"
     if end < d.t0 or start > d.endtime():
+        span = f"[{d.t0}, {d.endtime()}]"
         d.kill()
         d.elog.log_error("WindowData", f"window [{start}, {end}] s is entirely outside the data span {span} s", ErrorSeverity.Invalid)
         return d
@@ -73,6 +73,7 @@ def WindowData(
         out = d.copy(d.data[..., i_start : i_end + 1].copy())
         out.t0 = d.t0 + i_start * d.dt
         return out
+    span = f"[{d.t0}, {d.endtime()}]"
     if short_segment_handling == "kill":
         d.kill()
         d.elog.log_error("WindowData", f"window [{start}, {end}] s is partly outside the data span {span} s", ErrorSeverity.Invalid)

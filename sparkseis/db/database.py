@@ -21,7 +21,7 @@ from sparkseis.db import metadata_import
 from sparkseis.db.decode import decode_waveform
 from sparkseis.db.ids import stable_object_id
 from sparkseis.db.mseed_index import scan_mseed, segment_documents
-from sparkseis.db.normalize import Matcher, ObjectIdMatcher
+from sparkseis.db.normalize import Matcher, ObjectIdDBMatcher, ObjectIdMatcher
 from sparkseis.db.normalize import normalize as apply_matcher
 from sparkseis.db.runs import delete_outputs
 from sparkseis.db.sink import WaveformSink
@@ -42,15 +42,16 @@ INDEXES["wf_TimeSeries"].append([("run_id", 1), ("parent_id", 1)])
 GRIDFS_INDEXES = {"fs.chunks": ([("files_id", 1), ("n", 1)], True), "fs.files": ([("filename", 1), ("uploadDate", 1)], False)}
 
 
-def as_matchers(db: Any, normalize: Iterable[Any] | None) -> list[Matcher]:
+def as_matchers(db: Any, normalize: Iterable[Any] | None, cached: bool = True) -> list[Matcher]:
     """Matchers from a normalize list: Matcher objects as they are, collection names as MsPASS
-    reads them (ObjectId match of `<name>_id` against that collection, loaded once)."""
+    reads them (ObjectId match of `<name>_id`, copying every field): the collection loaded once
+    (cached, for a whole job) or one lookup by _id per datum (for a single read)."""
     out = []
     for item in normalize or []:
         if isinstance(item, Matcher):
             out.append(item)
         elif isinstance(item, str):
-            out.append(ObjectIdMatcher(db, item, attributes_to_load=None))
+            out.append((ObjectIdMatcher if cached else ObjectIdDBMatcher)(db, item, attributes_to_load=None))
         else:
             raise TypeError(f"normalize entries must be matchers or collection names, got {type(item).__name__}")
     return out
@@ -150,7 +151,7 @@ class Database(MongoDatabase):
             if doc is None:
                 raise LookupError(f"no {collection} document with _id {doc_or_id}" + (f" and data_tag {data_tag!r}" if data_tag else ""))
         d = decode_waveform(self, doc, collection)
-        for matcher in as_matchers(self, normalize):
+        for matcher in as_matchers(self, normalize, cached=False):
             d = apply_matcher(d, matcher)
         return d
 

@@ -24,11 +24,11 @@ from sparkseis.core.seismic import TimeSeries
 from sparkseis.db.client import Client, DatabaseConnectionError, redact_uri
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
 from sparkseis.db.partitions import count_matching
-from sparkseis.db.runs import RunRecord, TagBusyError, outputs_of_other_runs
+from sparkseis.db.runs import RunRecord, TagBusyError
 from sparkseis.db.sink import check_data_tag
 from sparkseis.spark.reader import read_distributed_data
 from sparkseis.spark.session import describe, session
-from sparkseis.spark.sink import AccountingError, DataTagExistsError, count_live, run_counts, write_distributed_data
+from sparkseis.spark.sink import AccountingError, DataTagExistsError, count_live, refuse_other_outputs, run_counts, write_distributed_data
 from sparkseis.spark.stages import stage
 
 
@@ -160,10 +160,7 @@ def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
         record = RunRecord.begin(db, "p_window", args.output_tag, arguments, resume=args.resume)
     try:
         if record is not None and not args.overwrite:
-            present = outputs_of_other_runs(db, args.output_tag, record.run_id)
-            if present:
-                raise DataTagExistsError(f"data_tag {args.output_tag!r} already has {present} saved records in {args.db!r}; choose "
-                                         "another tag, or --overwrite to replace them once this run succeeds")  # fmt: skip
+            refuse_other_outputs(db, args.output_tag, record.run_id)  # before Spark starts
         report = _process(args, spark, db, query, total, record)
     except BaseException as err:
         if record is not None:

@@ -40,8 +40,12 @@ def _merge(summaries: list[dict]) -> dict[str, Any]:
     return total
 
 
-def existing_outputs(db: Database, data_tag: str, collection: str = "wf_TimeSeries") -> int:
-    return db[collection].count_documents({"data_tag": data_tag}) + db["cemetery"].count_documents({"data_tag": data_tag})
+def refuse_other_outputs(db: Database, data_tag: str, run_id: str, collection: str = "wf_TimeSeries") -> None:
+    """DataTagExistsError if another run's records are saved under data_tag."""
+    present = outputs_of_other_runs(db, data_tag, run_id, collection)
+    if present:
+        raise DataTagExistsError(f"data_tag {data_tag!r} already has {present} saved records in {db.name!r}; choose another tag, "
+                                 "or overwrite (--overwrite) to replace them once this run succeeds")  # fmt: skip
 
 
 def check_counts(report: dict[str, Any], documents_read: int | None, stored: int, expected: int | None = None) -> None:
@@ -98,12 +102,8 @@ def write_distributed_data(
         run = RunRecord.begin(db, "write_distributed_data", data_tag, {"storage_mode": storage_mode, "overwrite": overwrite})
     run_id = run.run_id
     try:
-        present = outputs_of_other_runs(db, data_tag, run_id, collection)
-        if present and not overwrite:
-            raise DataTagExistsError(
-                f"data_tag {data_tag!r} already has {present} saved records in {db.name!r}; "
-                "choose another tag, or overwrite (--overwrite) to replace them once this run succeeds"
-            )
+        if not overwrite:
+            refuse_other_outputs(db, data_tag, run_id, collection)
         db.ensure_indexes([collection, "cemetery"])
         # resolved here, once: an executor's own conf or working folder must not decide where samples go
         out_dir = str(Path(output_dir or config.project_path(config.get("storage", "output_dir", "var/waveforms"))).resolve())

@@ -93,3 +93,13 @@ def test_matchers_on_shipped_data(shipped_db):
     assert d1.live and d2.live
     assert d1["channel_lat"] == d2["channel_lat"] == pytest.approx(65.1171)
     assert d1["source_depth"] == pytest.approx(608.9)
+
+
+def test_read_data_normalizes_by_collection_name(shipped_db):
+    doc = shipped_db.wf_miniseed.find_one({"sta": "POKR", "chan": "BHZ"})
+    chan = shipped_db.channel.find_one({"sta": "POKR", "chan": "BHZ"})
+    doc["channel_id"] = chan["_id"]  # as MsPASS's import links them
+    d = shipped_db.read_data(doc, normalize=["channel"])
+    assert d.live and d["channel_lat"] == chan["lat"] and d["channel_edepth"] == chan["edepth"]
+    doc["channel_id"] = "no-such-id"
+    assert shipped_db.read_data(doc, normalize=["channel"]).dead()
