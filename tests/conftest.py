@@ -28,7 +28,13 @@ def rf_dir() -> Path:
     return DATA / "rf_example"
 
 
-TEST_DB_PORT = 27217
+def free_port() -> int:
+    """A TCP port nothing listens on now, so that two test runs on one machine never share a server."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +45,7 @@ def embedded_server(tmp_path_factory):
     from sparkseis.db.embedded import EmbeddedServer
 
     data_dir = tmp_path_factory.mktemp("mongo")
-    server = EmbeddedServer("127.0.0.1", TEST_DB_PORT, data_dir)
-    if server.accepting():
-        pytest.exit(f"port {TEST_DB_PORT} is taken: stop what runs there before the tests", returncode=3)
+    server = EmbeddedServer("127.0.0.1", free_port(), data_dir)
     server.start()
     os.environ["SPARKSEIS_MONGODB_URI"] = server.uri
     yield server

@@ -3,12 +3,7 @@ import socket
 import pytest
 
 from sparkseis.db import Client, DatabaseConnectionError, EmbeddedServer, redact_uri
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port
 
 
 def test_server_not_running_gives_clear_error():

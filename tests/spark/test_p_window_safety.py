@@ -15,6 +15,7 @@ from sparkseis.algorithms import WindowData
 from sparkseis.db.importer import import_folder
 from sparkseis.spark import read_distributed_data, write_distributed_data
 from sparkseis.spark.p_window import main
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 OKHOTSK = ["--t0offset", "-289.6", "--tolerance", "1"]
@@ -139,20 +140,12 @@ def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipp
     assert shipped_db.jobs.find_one({"_id": run["_id"]})["status"] == "succeeded"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_stopped_database_fails_fast_in_one_line_then_resume_completes(data_dir, tmp_path):
     """Stop the database mid-save: the job ends within a bounded time with one line (no
     traceback); after a restart, --resume gives exactly one record per input."""
     from sparkseis.db import Client, EmbeddedServer
 
-    server = EmbeddedServer("127.0.0.1", _free_port(), tmp_path / "mongo")
+    server = EmbeddedServer("127.0.0.1", free_port(), tmp_path / "mongo")
     server.start()
     try:
         client = Client(server.uri)
