@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database, as_matchers
 from sparkseis.db.decode import decode_waveform
 from sparkseis.db.normalize import Matcher, normalize
-from sparkseis.db.partitions import count_matching, plan_id_ranges, range_query
+from sparkseis.db.partitions import IdRange, PartitionPlan, plan_partitions, read_range
 
 # With no count given, partitions hold up to this many waveforms, and their number is a
 # multiple of the cores: every wave of tasks keeps every core busy (measured on 2,000
@@ -33,20 +32,21 @@ _UNSUPPORTED = {
 }
 
 
-def _done_parents(db: Database, run_id: str, output_collections: tuple[str, ...], id_range) -> set:
-    """Ids of inputs in id_range that already have an output of run_id (what a resume skips)."""
-    query = range_query({"run_id": run_id}, id_range, field="parent_id")
-    return {doc["parent_id"] for coll in output_collections for doc in db[coll].find(query, {"parent_id": 1})}
+def _done_parents(db: Database, run_id: str, output_collections: tuple[str, ...], docs: list[dict]) -> set:
+    """Ids among docs that already have an output of run_id (what a resume skips)."""
+    query = {"run_id": run_id, "parent_id": {"$in": [doc["_id"] for doc in docs]}}
+    return {out["parent_id"] for coll in output_collections for out in db[coll].find(query, {"parent_id": 1})}
 
 
-def _read_range(db: Database, collection: str, query: dict, matchers_bc, batch_size: int, exclude_keys: list[str],
+def _read_range(db: Database, collection: str, query: dict, by_position: bool, matchers_bc, batch_size: int, exclude_keys: list[str],
                 documents_read, skip_outputs_of: tuple[str, tuple[str, ...]] | None) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
-    def read(ranges: Iterator) -> Iterator[BasicSeismic]:
+    def read(ranges: Iterator[IdRange]) -> Iterator[BasicSeismic]:
         matchers = matchers_bc.value if matchers_bc is not None else []
         for id_range in ranges:
-            done = _done_parents(db, *skip_outputs_of, id_range) if skip_outputs_of else set()
-            cursor = db[collection].find(range_query(query, id_range)).sort("_id", 1).batch_size(batch_size)
-            for doc in cursor:
+            # a range's documents are metadata only (samples stay in files/GridFS): held briefly
+            docs = read_range(db[collection], query, id_range, by_position, batch_size)
+            done = _done_parents(db, *skip_outputs_of, docs) if skip_outputs_of and docs else set()
+            for doc in docs:
                 if doc["_id"] in done:
                     continue
                 if documents_read is not None:
@@ -93,6 +93,7 @@ def read_distributed_data(
     documents_read: Accumulator | None = None,
     skip_outputs_of: str | None = None,
     output_collection: str = "wf_TimeSeries",
+    plan: PartitionPlan | None = None,
     **kwargs: Any,
 ) -> RDD:
     """An RDD with one TimeSeries per document of `collection` matching `query` (and data_tag).
@@ -100,9 +101,10 @@ def read_distributed_data(
     query: a dict, a pymongo Cursor (its collection and filter are used; the driver does not pull
     its documents) or None for all. collection: default the cursor's, else wf_TimeSeries (as
     MsPASS). normalize: matchers or collection names (name: ObjectId match on `<name>_id`).
-    The driver plans npartitions _id ranges (default: a multiple of the cores, up to 1,000
-    waveforms each) and holds only their boundaries; each task reads its range through its
-    worker's shared connection and applies the matchers, which are broadcast once.
+    The driver plans npartitions _id ranges in one streamed pass over the matching ids (default:
+    at least two per core, up to 1,000 waveforms each) and holds only their boundaries; each
+    task reads its range through its worker's shared connection and applies the matchers, which
+    are broadcast once. plan: a PartitionPlan made earlier for this query (the job's own).
     documents_read: an accumulator that counts the documents read (the run's accounting).
     skip_outputs_of: a run id; inputs that already have an output of that run in
     output_collection or the cemetery are skipped (how a resumed run completes).
@@ -123,14 +125,12 @@ def read_distributed_data(
     sc = spark_context or SparkContext.getOrCreate()
     if data_tag is not None:
         query["data_tag"] = data_tag
-    coll = db[collection]
-    total = count_matching(coll, query)
-    if npartitions is None:
-        cores = sc.defaultParallelism
-        npartitions = cores * max(1, math.ceil(total / (cores * WAVEFORMS_PER_PARTITION)))
-    ranges = plan_id_ranges(coll, query, npartitions, total)
+    if plan is None:
+        plan = plan_partitions(db[collection], query, npartitions, sc.defaultParallelism, WAVEFORMS_PER_PARTITION)
     matchers = as_matchers(db, normalize)
     matchers_bc = sc.broadcast(matchers) if matchers else None
     skip = (skip_outputs_of, (output_collection, "cemetery")) if skip_outputs_of else None
-    reader = _read_range(db, collection, query, matchers_bc, batch_size, list(exclude_keys or []), documents_read, skip)
-    return sc.parallelize(ranges, len(ranges)).mapPartitions(reader, preservesPartitioning=True)
+    reader = _read_range(db, collection, query, plan.by_position, matchers_bc, batch_size, list(exclude_keys or []), documents_read, skip)
+    rdd = sc.parallelize(plan.ranges, len(plan.ranges)).mapPartitions(reader, preservesPartitioning=True)
+    matched = f" + match {', '.join(m.collection for m in matchers)}" if matchers else ""
+    return rdd.setName(f"read {plan.describe(collection)}{matched}")
