@@ -8,26 +8,33 @@ from typing import Any
 from sparkseis.algorithms.resample import ScipyDecimator, ScipyResampler, resample
 from sparkseis.algorithms.signals import detrend
 from sparkseis.algorithms.traveltime import P_PHASES, set_Ptime, shift_by_Ptime
-from sparkseis.algorithms.window import WindowData
+from sparkseis.algorithms.window import WindowData, cut_for_window
 
 Step = tuple[Callable, tuple, dict]
 
 
 def p_window_steps(calculator: Any, rate: float = 20.0, window: tuple[float, float] = (-100.0, 600.0),
                    use_pdiff: bool = False, short_segment_handling: str = "kill", phases: tuple[str, ...] = P_PHASES,
-                   distance: str = "geodesic") -> list[Step]:  # fmt: skip
+                   distance: str = "geodesic", window_first: bool = True) -> list[Step]:  # fmt: skip
     """(function, args, kwargs) for: detrend constant -> resample to rate (samples/s) ->
     set_Ptime (phases, distance method) -> shift_by_Ptime -> WindowData(window s around P).
 
-    `calculator` is anything set_Ptime takes as its model (a TravelTimeCalculator, a Spark
-    broadcast of one, a model name).
+    window_first: P is computed before resampling (it needs only metadata) and the record is
+    cut to the window plus the filter's settling margin before decimating (cut_for_window):
+    the same windows to 1e-13 relative, for a fraction of the filtering. The constant detrend
+    still removes the whole record's mean. `calculator` is anything set_Ptime takes as its
+    model (a TravelTimeCalculator, a Spark broadcast of one, a model name).
     """
+    start, end = float(window[0]), float(window[1])
+    decimator = ScipyDecimator(rate)
+    ptime = (set_Ptime, (calculator,), {"use_pdiff": use_pdiff, "phases": tuple(phases), "distance": distance})
+    resampling = (resample, (decimator, ScipyResampler(rate)), {})
+    middle = [ptime, (cut_for_window, (decimator, start, end), {}), resampling] if window_first else [resampling, ptime]
     return [
         (detrend, (), {"type": "constant"}),
-        (resample, (ScipyDecimator(rate), ScipyResampler(rate)), {}),
-        (set_Ptime, (calculator,), {"use_pdiff": use_pdiff, "phases": tuple(phases), "distance": distance}),
+        *middle,
         (shift_by_Ptime, (), {}),
-        (WindowData, (float(window[0]), float(window[1])), {"short_segment_handling": short_segment_handling}),
+        (WindowData, (start, end), {"short_segment_handling": short_segment_handling}),
     ]
 
 

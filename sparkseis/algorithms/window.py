@@ -92,3 +92,38 @@ def WindowData(
     if log_recoverable_errors:
         out.elog.log_error("WindowData", f"window [{start}, {end}] s partly outside data span {span} s: {what}", ErrorSeverity.Complaint)
     return out
+
+
+def _check_cut(decimator, win_start, win_end, t0shift="Ptime") -> None:
+    window_bounds(win_start, win_end)
+    if not hasattr(decimator, "dec_factor"):
+        raise ArgumentError(f"cut_for_window: decimator must be a ScipyDecimator, got {type(decimator).__name__}")
+
+
+@seismic_function(validate=_check_cut)
+def cut_for_window(d: BasicSeismic, decimator, win_start: float, win_end: float, t0shift: str = "Ptime") -> BasicSeismic:
+    """Keep only the input samples that decimator's output in [win_start, win_end] s after
+    d[t0shift] depends on: the window plus the filter's settling margin, cut on the decimation
+    grid, so decimating the cut gives that window's samples as decimating the whole record does
+    (to 1e-13 relative). d is left whole when it will not be decimated by an integer factor,
+    lacks t0shift, or the window is not well inside the decimated data: the later steps then
+    see the whole record and decide as they would have (kill reasons included)."""
+    from sparkseis.algorithms.resample import settling_samples
+
+    q = decimator.dec_factor(d)
+    if q < 2 or not d.is_defined(t0shift) or d.npts == 0:
+        return d
+    start, end = window_bounds(win_start, win_end)
+    shift = float(d[t0shift])
+    dt_out = q * d.dt
+    last_out = (d.npts - 1) // q  # the last decimated sample: ceil(npts/q) samples in all
+    i_start = round_half_away((start + shift - d.t0) / dt_out)
+    i_end = i_start + round_half_away((end - start) / dt_out)
+    if i_start < 1 or i_end > last_out - 1:
+        return d
+    margin = settling_samples(decimator, q)
+    a = max(0, q * i_start - margin)
+    b = min(d.npts, q * i_end + margin + 1)
+    d.data = np.ascontiguousarray(d.data[..., a:b])
+    d.t0 = d.t0 + a * d.dt
+    return d
