@@ -53,3 +53,17 @@ def project_path(value: str | os.PathLike) -> Path:
     """A configured path, made absolute against the project root."""
     p = Path(value)
     return p if p.is_absolute() else project_root() / p
+
+
+def spark_defaults() -> dict[str, str]:
+    """Spark's settings from conf/spark/spark-defaults.conf (Spark's own file format: a key,
+    whitespace, the value; # comments)."""
+    path = project_path("conf/spark/spark-defaults.conf")
+    settings: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                key, _, value = line.partition(" ")
+                settings[key] = value.strip()
+    return settings

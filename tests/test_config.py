@@ -2,12 +2,15 @@ from sparkseis import config
 
 
 def test_defaults_and_environment_override(monkeypatch, tmp_path):
+    from sparkseis.spark.session import resolve_master
+
     monkeypatch.delenv("SPARKSEIS_SPARK_MASTER", raising=False)
-    assert config.load()["spark"]["master"] == "local[*,4]"  # retried tasks by default
+    assert config.spark_defaults()["spark.master"] == "local[*,4]"  # retried tasks by default
+    assert resolve_master() == "local[*,4]" and resolve_master("local[1]") == "local[1]"
     monkeypatch.setenv("SPARKSEIS_SPARK_MASTER", "spark://head:7077")
     monkeypatch.setenv("SPARKSEIS_EMBEDDED_PORT", "28000")
     settings = config.load()
-    assert settings["spark"]["master"] == "spark://head:7077" and settings["embedded"]["port"] == 28000
+    assert resolve_master() == "spark://head:7077" and settings["embedded"]["port"] == 28000
 
 
 def test_relative_paths_resolve_against_project(tmp_path, monkeypatch):

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sparkseis import config
+from sparkseis import config, process
 
 
 @dataclass(frozen=True)
@@ -41,24 +36,8 @@ class EmbeddedServer:
 
     def pid(self) -> int | None:
         """The server's process id from its pid file, if that process is alive and is this server
-        (nx-27017 serving this data folder: a pid file can outlive its process, and pids are reused)."""
-        try:
-            pid = int(self.pid_file.read_text().strip())
-            os.kill(pid, 0)
-        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
-            return None
-        return pid if self._is_ours(pid) else None
-
-    def _is_ours(self, pid: int) -> bool:
-        cmdline = Path(f"/proc/{pid}/cmdline")
-        if not cmdline.parent.exists():
-            return True  # no /proc on this system: trust the pid file
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            return False
-        text = b" ".join(args).decode("utf-8", "replace")
-        return "nx_27017" in text and str(self.data_dir) in text
+        (nx-27017 serving this data folder)."""
+        return process.live_pid(self.pid_file, ("nx_27017", str(self.data_dir)))
 
     def check_port(self) -> None:
         """RuntimeError if something other than this server listens on its port."""
@@ -70,9 +49,7 @@ class EmbeddedServer:
 
     def accepting(self) -> bool:
         """True when something accepts TCP connections on host:port."""
-        with socket.socket() as s:
-            s.settimeout(0.3)
-            return s.connect_ex((self.host, self.port)) == 0
+        return process.accepting(self.host, self.port)
 
     def start(self, timeout_s: float = 20.0) -> EmbeddedServer:
         """Start the server unless it already runs; wait until it accepts connections.
@@ -88,17 +65,9 @@ class EmbeddedServer:
             "--log-file", str(self.log_file),
             "--pid-file", str(self.pid_file),  # nx-27017 refuses to start when its pid file names a live process
         ]  # fmt: skip
-        with open(self.log_file, "ab") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, cwd=self.data_dir)  # fmt: skip
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"embedded MongoDB server exited at start (code {proc.returncode}); see {self.log_file}")
-            if self.accepting():
-                return self
-            time.sleep(0.1)
-        raise RuntimeError(f"embedded MongoDB server did not listen on {self.host}:{self.port} within {timeout_s} s; see {self.log_file}")
+        proc = process.spawn(cmd, self.log_file, cwd=self.data_dir)
+        process.wait_listening(proc, self.host, self.port, timeout_s, "embedded MongoDB server", self.log_file)
+        return self
 
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Stop the server this project started (by its pid, checked to be that server); False if
@@ -107,16 +76,7 @@ class EmbeddedServer:
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self.pid() is not None:
-            try:
-                os.waitpid(pid, os.WNOHANG)  # reap if it is our child
-            except ChildProcessError:
-                pass
-            time.sleep(0.1)
-        if self.pid() is not None:
-            os.kill(pid, signal.SIGKILL)
+        process.terminate(pid, lambda: self.pid() is not None, timeout_s)
         self.pid_file.unlink(missing_ok=True)
         return True
 

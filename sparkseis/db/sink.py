@@ -23,33 +23,62 @@ if TYPE_CHECKING:
 _NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?")
 
 
+def _worst(d: BasicSeismic):
+    worst = d.elog.worst_errors()
+    return worst[0] if worst else None
+
+
 def kill_reason(d: BasicSeismic, mask_numbers: bool = True) -> str:
     """Why a datum died: its worst log entry, with numbers masked so that reasons group."""
-    worst = d.elog.worst_errors()
-    if not worst:
+    worst = _worst(d)
+    if worst is None:
         return "killed without a logged reason"
-    message = _NUMBER.sub("#", worst[0].message) if mask_numbers else worst[0].message
-    return f"{worst[0].algorithm}: {message}"
+    message = _NUMBER.sub("#", worst.message) if mask_numbers else worst.message
+    return f"{worst.algorithm}: {message}"
+
+
+def merge_value_ranges(into: list[list[float]], other: list[list[float]]) -> list[list[float]]:
+    """Widen into's [min, max] per masked number by other's (the same reason's)."""
+    if not into:
+        return [list(r) for r in other]
+    for mine, theirs in zip(into, other):
+        mine[0], mine[1] = min(mine[0], theirs[0]), max(mine[1], theirs[1])
+    return into
+
+
+def describe_reason(reason: str, ranges: list[list[float]] | None) -> str:
+    """reason with each masked number shown as its value, or its range over the data (lo..hi)."""
+    if not ranges or reason.count("#") != len(ranges):
+        return reason
+    shown = iter(f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}" for lo, hi in ranges)
+    return re.sub("#", lambda _: next(shown), reason)
 
 
 class DataTally:
-    """Live and dead counts, and dead data by kill_reason: what a save or count reports."""
+    """Live and dead counts, and dead data by kill_reason with the range of every number in
+    the reason's messages: what a save or count reports."""
 
     def __init__(self):
         self.live, self.dead, self.killed_by = 0, 0, {}
         self.examples: dict[str, str] = {}  # one unmasked message per reason, to show real values
+        self.value_ranges: dict[str, list[list[float]]] = {}
 
     def add(self, d: BasicSeismic) -> None:
         if d.live:
             self.live += 1
-        else:
-            self.dead += 1
-            reason = kill_reason(d)
-            self.killed_by[reason] = self.killed_by.get(reason, 0) + 1
-            self.examples.setdefault(reason, kill_reason(d, mask_numbers=False))
+            return
+        self.dead += 1
+        reason = kill_reason(d)
+        self.killed_by[reason] = self.killed_by.get(reason, 0) + 1
+        self.examples.setdefault(reason, kill_reason(d, mask_numbers=False))
+        worst = _worst(d)
+        if worst is not None:
+            values = [float(m.group()) for m in _NUMBER.finditer(worst.message)]
+            self.value_ranges[reason] = merge_value_ranges(self.value_ranges.get(reason, []), [[v, v] for v in values])
 
     def as_dict(self) -> dict[str, Any]:
-        return {"live": self.live, "dead": self.dead, "killed_by": dict(self.killed_by), "examples": dict(self.examples)}
+        return {"live": self.live, "dead": self.dead, "killed_by": dict(self.killed_by), "examples": dict(self.examples),
+                "value_ranges": {k: [list(r) for r in v] for k, v in self.value_ranges.items()}}  # fmt: skip
 
 
 # Keys a datum read from the database carries for the document it came from; the first one

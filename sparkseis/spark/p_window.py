@@ -23,13 +23,13 @@ from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import TimeSeries
 from sparkseis.db.client import Client, DatabaseConnectionError, redact_uri
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
-from sparkseis.db.partitions import count_matching
+from sparkseis.db.partitions import plan_partitions
 from sparkseis.db.runs import RunRecord, TagBusyError
-from sparkseis.db.sink import check_data_tag
-from sparkseis.spark.reader import read_distributed_data
-from sparkseis.spark.session import describe, session
+from sparkseis.db.sink import check_data_tag, describe_reason
+from sparkseis.spark.reader import WAVEFORMS_PER_PARTITION, read_distributed_data
+from sparkseis.spark.session import describe, session, warm_workers
 from sparkseis.spark.sink import AccountingError, DataTagExistsError, count_live, refuse_other_outputs, run_counts, write_distributed_data
-from sparkseis.spark.stages import stage
+from sparkseis.spark.stages import map_steps
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "MsPASS tutorial; p,P adds the up-going p that arrives first near deep sources)")
     p.add_argument("--distance", choices=DISTANCE_METHODS, default="geodesic",
                    help="epicentral distance: geodesic (WGS84 km / 111.19, the tutorial's; default), geocentric or spherical")
+    p.add_argument("--full-record", action="store_true", help="detrend, filter and decimate whole records before windowing (default: "
+                   "compute P first and filter only the window plus the filter's settling margin; the same windows to 1e-13)")
     p.add_argument("--t0offset", type=float, default=0.0, help="data start minus origin time, s (default 0)")
     p.add_argument("--tolerance", type=float, default=4.0, help="origin-time match tolerance, s (default 4)")
     p.add_argument("--partitions", type=int, default=None, help="read partitions (default: a multiple of the cores, up to 1,000 waveforms each)")
@@ -55,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace outputs already saved under --output-tag (once this run succeeded)")
     p.add_argument("--resume", action="store_true", help="complete the output tag's unfinished run: process only inputs without an output")
     p.add_argument("--count-only", action="store_true", help="reduce each datum to its live flag and count; save nothing")
-    p.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else conf/: local[*,4])")
+    p.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else conf/spark/spark-defaults.conf: local[*,4])")
+    p.add_argument("--warm-up", action="store_true", help="start the Python workers and load the TauP model in a separate, labelled "
+                   "Spark job before the run (the run's own first tasks pay that cost otherwise)")
     p.add_argument("--version", action="version", version=f"sparkseis {__version__}")
     return p
 
@@ -110,8 +114,8 @@ def validate_arguments(args: argparse.Namespace) -> None:
             raise JobError(f"--output-dir {out} is not writable: {err.strerror}") from None
 
 
-def open_input(args: argparse.Namespace) -> tuple[Client, Any, dict, int]:
-    """(client, database, query, inputs): the input must exist and match at least one document."""
+def open_input(args: argparse.Namespace) -> tuple[Client, Any, dict]:
+    """(client, database, query): the input must exist and match at least one document."""
     try:
         client = Client(args.mongo_uri, timeout_s=min(5.0, float(config.get("mongodb", "timeout_s", 5))))
     except DatabaseConnectionError as err:
@@ -132,10 +136,9 @@ def open_input(args: argparse.Namespace) -> tuple[Client, Any, dict, int]:
     if "wf_miniseed" not in collections:
         raise JobError(f"database {args.db!r} has no wf_miniseed collection (import data first: sparkseis import DIR --db {args.db})")
     query = {"data_tag": args.input_tag} if args.input_tag else {}
-    total = count_matching(db.wf_miniseed, query)
-    if total == 0:
+    if db.wf_miniseed.find_one(query, {"_id": 1}) is None:
         raise JobError(f"no wf_miniseed documents in {args.db!r}" + (f" have data_tag {args.input_tag!r}" if args.input_tag else ""))
-    return client, db, query, total
+    return client, db, query
 
 
 def _check_master(master: str, uri: str) -> None:
@@ -153,7 +156,7 @@ def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
     if args.mongo_uri and redact_uri(args.mongo_uri) != args.mongo_uri:
         print("p_window: note: credentials in --mongo-uri are visible to other users in `ps`; "
               "set SPARKSEIS_MONGODB_URI or conf/sparkseis.toml instead", file=sys.stderr)  # fmt: skip
-    client, db, query, total = open_input(args)
+    client, db, query = open_input(args)
     record = None
     if not args.count_only:
         arguments = {k: (redact_uri(v) if k == "mongo_uri" and v else v) for k, v in vars(args).items()}
@@ -161,7 +164,7 @@ def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
     try:
         if record is not None and not args.overwrite:
             refuse_other_outputs(db, args.output_tag, record.run_id)  # before Spark starts
-        report = _process(args, spark, db, query, total, record)
+        report = _process(args, spark, db, query, record, began)
     except BaseException as err:
         if record is not None:
             try:
@@ -173,65 +176,74 @@ def run(args: argparse.Namespace, spark=None) -> dict[str, Any]:
         record.finish("succeeded", counts=run_counts(report), application_id=report["application_id"])
     report["total_s"] = time.perf_counter() - began
     report.update(database=args.db, mongo=redact_uri(client.uri), output_tag=None if args.count_only else args.output_tag,
-                  count_only=args.count_only, inputs=total)  # fmt: skip
+                  count_only=args.count_only)  # fmt: skip
     return report
 
 
-def _process(args, spark, db, query: dict, total: int, record: RunRecord | None) -> dict[str, Any]:
+def _process(args, spark, db, query: dict, record: RunRecord | None, began: float) -> dict[str, Any]:
     spark = spark or session(args.master, app_name="sparkseis p_window")
     where = describe(spark)
     _check_master(where["master"], db.client.uri)
     if record is not None:
         record.update(application_id=where["application_id"], master=where["master"])
     print(f"Spark master {where['master']}, UI {where['ui']} (while running), event log {where['event_log']}", flush=True)
-    started = time.perf_counter()
     sc = spark.sparkContext
-    stations = MiniseedMatcher(db, "channel")
-    sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
-    documents_read = sc.accumulator(0)
-    rdd = read_distributed_data(db, query, collection="wf_miniseed", normalize=[stations, sources], npartitions=args.partitions,
-                                spark_context=sc, documents_read=documents_read,
-                                skip_outputs_of=record.run_id if record is not None and args.resume else None)  # fmt: skip
-    calculator = sc.broadcast(TravelTimeCalculator(args.model))
-    for func, fargs, fkwargs in p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff, phases=_phases(args),
-                                               distance=args.distance):  # fmt: skip
-        rdd = rdd.map(stage(func, *fargs, **fkwargs))
-    if args.count_only:
-        report = count_live(rdd, documents_read)
-    else:
-        mode = args.storage_mode or config.get("storage", "mode", "gridfs")
-        report = write_distributed_data(rdd, db, args.output_tag, mode, args.overwrite, args.output_dir, run=record,
-                                        documents_read=documents_read, expected_records=total if args.resume else None)  # fmt: skip
-        report["storage_mode"] = mode
+    group = record.run_id if record is not None else f"p_window-count-{where['application_id']}-{int(time.time())}"
+    sc.setJobGroup(group, f"p_window {'count only' if args.count_only else 'data_tag=' + args.output_tag}", interruptOnCancel=False)
+    try:
+        warm_up_s = warm_workers(spark, args.model) if args.warm_up else 0.0
+        started = time.perf_counter()
+        plan = plan_partitions(db.wf_miniseed, query, args.partitions, sc.defaultParallelism, WAVEFORMS_PER_PARTITION)
+        plan_s = time.perf_counter() - started
+        stations = MiniseedMatcher(db, "channel")
+        sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
+        documents_read = sc.accumulator(0)
+        rdd = read_distributed_data(db, query, collection="wf_miniseed", normalize=[stations, sources], spark_context=sc, plan=plan,
+                                    documents_read=documents_read,
+                                    skip_outputs_of=record.run_id if record is not None and args.resume else None)  # fmt: skip
+        calculator = sc.broadcast(TravelTimeCalculator(args.model))
+        rdd = map_steps(rdd, p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff, phases=_phases(args),
+                                            distance=args.distance, window_first=not args.full_record))  # fmt: skip
+        if args.count_only:
+            report = count_live(rdd, documents_read)
+        else:
+            mode = args.storage_mode or config.get("storage", "mode", "gridfs")
+            report = write_distributed_data(rdd, db, args.output_tag, mode, args.overwrite, args.output_dir, run=record,
+                                            documents_read=documents_read, expected_records=plan.total if args.resume else None)  # fmt: skip
+            report["storage_mode"] = mode
+    finally:
+        sc.setJobDescription(None)
+        sc.setLocalProperty("spark.jobGroup.id", None)
     report["documents_read"] = documents_read.value
     report["wall_s"] = time.perf_counter() - started
-    report.update(where)
+    report.update(where, inputs=plan.total, plan=plan.describe("wf_miniseed"), plan_s=plan_s, warm_up_s=warm_up_s,
+                  startup_s=started - began - warm_up_s)  # fmt: skip
     return report
 
 
 def print_report(r: dict[str, Any]) -> None:
-    wall, total = r["wall_s"], r.get("total_s", r["wall_s"])
+    wall, total, n = r["wall_s"], r.get("total_s", r["wall_s"]), r["documents_read"]
     print("\n=== sparkseis p_window ===")
     print(f"database     : {r['database']} at {r['mongo']}")
-    print(f"inputs       : {r['inputs']} waveforms in {r['partitions']} partitions ({r['documents_read']} read by this run)")
+    print(f"inputs       : {r['inputs']} waveforms ({r['plan']}, planned in {r['plan_s']:.2f} s); {n} read by this run")
     if r["count_only"]:
         print(f"live         : {r['live']} (count only, nothing saved)")
     else:
         print(f"live saved   : {r['live']} to wf_TimeSeries, data_tag {r['output_tag']!r} ({r['storage_mode']}), run {r['run_id']}")
     print(f"killed       : {r['dead']}" + (" (in cemetery)" if not r["count_only"] else ""))
-    for reason, n in r["killed_by"].items():
-        print(f"  {n:6d}  {reason}")
-        example = r.get("examples", {}).get(reason)
-        if example and example != reason:
-            print(f"          e.g. {example}")
+    for reason, count in r["killed_by"].items():
+        print(f"  {count:6d}  {describe_reason(reason, r.get('value_ranges', {}).get(reason))}")
     if not r["count_only"]:
         replaced = r.get("replaced", {})
         print(f"records      : {r['stored']} in the database for this run (acknowledged {r['acknowledged_live']} live + "
               f"{r['acknowledged_dead']} dead)")
         print(f"replaced     : {replaced.get('documents', 0)} older windows, {replaced.get('cemetery', 0)} older cemetery records")
-    print(f"wall time    : {wall:.1f} s processing ({r['documents_read'] / wall if wall > 0 else float('nan'):.1f} waveforms/s), "
-          f"{total:.1f} s with start-up ({r['documents_read'] / total if total > 0 else float('nan'):.1f} waveforms/s)")  # fmt: skip
+    print(f"time         : {total:.1f} s in all ({n / total if total > 0 else float('nan'):.1f} waveforms/s): "
+          f"start-up {r['startup_s']:.1f} s" + (f", warm-up {r['warm_up_s']:.1f} s" if r.get("warm_up_s") else "")
+          + f", job {wall:.1f} s ({n / wall if wall > 0 else float('nan'):.1f} waveforms/s)")  # fmt: skip
     print(f"Spark        : {r['master']}, app {r['application_id']}; event log in {r['event_log']}")
+    if r["event_log"].startswith("file:"):
+        print("               to browse this run after it ends: sparkseis history start")
 
 
 def _task_failure(err: Exception) -> str:

@@ -1,7 +1,9 @@
-"""A SparkSession configured from conf/sparkseis.toml, spark-submit flags and the environment."""
+"""A SparkSession configured from conf/spark/spark-defaults.conf, conf/sparkseis.toml,
+spark-submit flags and the environment, with its events logged for the history server."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -11,80 +13,96 @@ from pyspark.sql import SparkSession
 
 from sparkseis import config
 
-
-def _warm_worker(_) -> None:
-    # import the processing stack and load the default Earth model in a Python worker
-    import sparkseis.algorithms  # noqa: F401
-    import sparkseis.db  # noqa: F401
-    from sparkseis.algorithms.traveltime import load_taup_model
-
-    load_taup_model("iasp91")
+log = logging.getLogger(__name__)
 
 
-def warm_workers(spark: SparkSession) -> float:
-    """Start the Python workers and import the processing stack in each; returns seconds taken.
+def _warm_worker(model: str):
+    def warm(_) -> None:
+        import sparkseis.algorithms  # noqa: F401
+        import sparkseis.db  # noqa: F401
+        from sparkseis.algorithms.traveltime import load_taup_model
 
-    Done once per session, so the first job pays no import cost (Spark reuses the workers).
+        load_taup_model(model)
+
+    return warm
+
+
+def warm_workers(spark: SparkSession, model: str = "iasp91") -> float:
+    """Start one Python worker per core, import the processing stack and load the TauP model in
+    each, as a Spark job labelled "warm-up" in the UI; returns the seconds taken.
+
+    Optional: a job pays the same cost in its first tasks without it. It helps where the
+    first job's time is what is measured (notebooks, benchmarks); Spark reuses the workers.
     """
     sc = spark.sparkContext
     n = sc.defaultParallelism
     started = time.perf_counter()
-    sc.parallelize(range(n), n).foreach(_warm_worker)
+    sc.setJobDescription(f"warm-up: start {n} Python workers, import sparkseis, load TauP model {model}")
+    try:
+        sc.parallelize(range(n), n).setName("warm-up").foreach(_warm_worker(model))
+    finally:
+        sc.setJobDescription(None)
     return time.perf_counter() - started
 
 
+def event_log_dir() -> str:
+    """The event-log folder every sparkseis session writes to (created), as a file: URI."""
+    folder = config.project_path(config.get("spark", "event_log_dir", "var/spark-events"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.resolve().as_uri()
+
+
+def resolve_master(master: str | None = None) -> str:
+    """master: this argument, else SPARKSEIS_SPARK_MASTER, else conf/spark/spark-defaults.conf,
+    else local[*,4] (spark-submit's --master wins over all but the argument; see session)."""
+    return master or config.get("spark", "master") or config.spark_defaults().get("spark.master") or "local[*,4]"
+
+
 def session(master: str | None = None, app_name: str | None = None, conf: dict[str, str] | None = None,
-            warm: bool = True) -> SparkSession:  # fmt: skip
+            warm: bool = False, model: str = "iasp91") -> SparkSession:  # fmt: skip
     """Get or create the SparkSession.
 
-    master: this argument, else what spark-submit --master set, else SPARKSEIS_SPARK_MASTER,
-    else conf/sparkseis.toml (default local[*,4]: retried tasks). Event logging goes to the configured folder
-    so the Spark history server can show finished runs. warm=True starts the Python workers
-    with sparkseis imported (see warm_workers).
+    Settings: conf/spark/spark-defaults.conf, under what spark-submit or the pyspark shell set,
+    under `conf` and `master` given here (see resolve_master). Events are logged to the
+    configured folder (conf/sparkseis.toml) for `sparkseis history start`.
+    warm=True runs warm_workers with `model` once the session is up.
     """
-    settings = config.load().get("spark", {})
     if "PYSPARK_GATEWAY_PORT" in os.environ:
         # launched by spark-submit or the pyspark shell: connect to their JVM first, so that
         # SparkConf sees their flags (--master, --conf) and we only fill in what they left unset
         SparkContext._ensure_initialized()
     submitted = SparkConf()
-    if master is None and not submitted.contains("spark.master"):
-        master = settings.get("master", "local[*,4]")
-    master = master or submitted.get("spark.master")
+    if master is None and submitted.contains("spark.master"):
+        master = submitted.get("spark.master")
+    master = resolve_master(master)
+    local_ip = config.get("spark", "local_ip", "127.0.0.1")
     if master.startswith("local"):
         # one machine: keep Spark on loopback, and run workers with this interpreter
-        os.environ.setdefault("SPARK_LOCAL_IP", settings.get("local_ip", "127.0.0.1"))
+        os.environ.setdefault("SPARK_LOCAL_IP", local_ip)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # Spark reads log4j2.properties from here when it starts the JVM (spark-submit sets its own)
     spark_conf_dir = config.project_path("conf/spark")
     if spark_conf_dir.is_dir():
         os.environ.setdefault("SPARK_CONF_DIR", str(spark_conf_dir))
-    event_dir = config.project_path(settings.get("event_log_dir", "var/spark-events"))
-    event_dir.mkdir(parents=True, exist_ok=True)
-    builder = SparkSession.builder.appName(app_name or settings.get("app_name", "sparkseis")).master(master)
-    defaults = {
-        "spark.eventLog.enabled": "true",
-        "spark.eventLog.dir": event_dir.as_uri(),
-        "spark.ui.port": str(settings.get("ui_port", 4040)),
-        "spark.ui.showConsoleProgress": "true",
-        "spark.driver.memory": settings.get("driver_memory", "4g"),
-        "spark.python.worker.reuse": "true",
-        # results are small summaries; waveforms never come back to the driver
-        "spark.driver.maxResultSize": "1g",
-        # Spark's own secret pattern, plus MongoDB URIs with credentials: a URI given on the
-        # command line is otherwise shown in clear in the UI's environment page and the event log
-        "spark.redaction.regex": r"(?i)secret|password|token|access[.]?key|mongodb(\+srv)?://[^/\s]*@",
-    }
+    settings = {k: v for k, v in config.spark_defaults().items() if k != "spark.master"}
+    settings.update({"spark.eventLog.enabled": "true", "spark.eventLog.dir": event_log_dir()})
     if master.startswith("local"):
-        defaults["spark.driver.bindAddress"] = os.environ["SPARK_LOCAL_IP"]
-        defaults["spark.driver.host"] = os.environ["SPARK_LOCAL_IP"]
-    for key, value in {**defaults, **(conf or {})}.items():
+        settings["spark.driver.bindAddress"] = os.environ["SPARK_LOCAL_IP"]
+        settings["spark.driver.host"] = os.environ["SPARK_LOCAL_IP"]
+    builder = SparkSession.builder.master(master)
+    for key, value in {**settings, **(conf or {})}.items():
         if not submitted.contains(key) or (conf and key in conf):
             builder = builder.config(key, value)
+    if app_name:
+        builder = builder.appName(app_name)
+    existing = SparkContext._active_spark_context
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    if existing is not None and spark.sparkContext.getConf().get("spark.eventLog.enabled", "false") != "true":
+        log.warning("this Spark session was started outside sparkseis and logs no events: the history server will not "
+                    "show it (start shells with `sparkseis shell`)")  # fmt: skip
     if warm:
-        warm_workers(spark)
+        warm_workers(spark, model)
     return spark
 
 
@@ -94,6 +112,7 @@ def describe(spark: SparkSession) -> dict[str, str]:
     return {
         "master": sc.master,
         "ui": sc.uiWebUrl or "(UI disabled)",
-        "event_log": sc.getConf().get("spark.eventLog.dir", "(event log off)"),
+        "event_log": sc.getConf().get("spark.eventLog.dir", "(event log off)") if sc.getConf().get("spark.eventLog.enabled") == "true"
+        else "(event log off)",
         "application_id": sc.applicationId,
     }

@@ -14,7 +14,7 @@ from sparkseis import config
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database
 from sparkseis.db.runs import RunRecord, outputs_of_other_runs, replace_older_outputs
-from sparkseis.db.sink import DataTally, check_data_tag, check_storage_mode
+from sparkseis.db.sink import DataTally, check_data_tag, check_storage_mode, describe_reason, merge_value_ranges
 
 
 class DataTagExistsError(RuntimeError):
@@ -27,17 +27,30 @@ class AccountingError(RuntimeError):
 
 def _merge(summaries: list[dict]) -> dict[str, Any]:
     total: dict[str, Any] = {"live": 0, "dead": 0, "acknowledged_live": 0, "acknowledged_dead": 0, "partitions": len(summaries)}
-    killed, examples = Counter(), {}
+    killed, examples, ranges = Counter(), {}, {}
     for s in summaries:
         for key in ("live", "dead", "acknowledged_live", "acknowledged_dead"):
             total[key] += s.get(key, 0)
         killed.update(s["killed_by"])
         for reason, example in s.get("examples", {}).items():
             examples.setdefault(reason, example)
+        for reason, values in s.get("value_ranges", {}).items():
+            ranges[reason] = merge_value_ranges(ranges.get(reason, []), values)
     total["outputs"] = total["live"] + total["dead"]
     total["killed_by"] = dict(killed.most_common())
     total["examples"] = examples
+    total["value_ranges"] = ranges
     return total
+
+
+def _collect(rdd: RDD, what: str) -> list:
+    """rdd's per-partition summaries, as a Spark job described by the chain that makes them."""
+    sc = rdd.context
+    sc.setJobDescription(rdd.name() or what)
+    try:
+        return rdd.collect()
+    finally:
+        sc.setJobDescription(None)
 
 
 def refuse_other_outputs(db: Database, data_tag: str, run_id: str, collection: str = "wf_TimeSeries") -> None:
@@ -68,7 +81,8 @@ def check_counts(report: dict[str, Any], documents_read: int | None, stored: int
 def run_counts(report: dict[str, Any]) -> dict[str, Any]:
     """The counts a run record keeps (reasons as a list: they may hold '.' or '$')."""
     counts = {k: report[k] for k in ("live", "dead", "outputs", "stored", "documents_read") if k in report}
-    counts["killed_by"] = [{"reason": r, "count": n, "example": report.get("examples", {}).get(r)} for r, n in report["killed_by"].items()]
+    counts["killed_by"] = [{"reason": r, "count": n, "example": report.get("examples", {}).get(r),
+                            "values": describe_reason(r, report.get("value_ranges", {}).get(r))} for r, n in report["killed_by"].items()]  # fmt: skip
     return counts
 
 
@@ -116,7 +130,9 @@ def write_distributed_data(
                 sink.add(d)
             yield sink.close()
 
-        report = _merge(rdd.mapPartitions(save_partition).collect())
+        what = f"save to {collection} data_tag={data_tag} ({storage_mode}), run {run_id}"
+        saving = rdd.mapPartitions(save_partition).setName(f"{rdd.name() or 'data'} → {what}")
+        report = _merge(_collect(saving, what))
         stored = db[collection].count_documents({"run_id": run_id}) + db["cemetery"].count_documents({"run_id": run_id})
         check_counts(report, documents_read.value if documents_read is not None else None, stored, expected_records)
         report["stored"] = stored
@@ -143,7 +159,7 @@ def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> dict[str,
         out["acknowledged_live"], out["acknowledged_dead"] = out["live"], out["dead"]  # nothing to store
         yield out
 
-    report = _merge(rdd.mapPartitions(summarize).collect())
+    report = _merge(_collect(rdd.mapPartitions(summarize).setName(f"{rdd.name() or 'data'} → count live/dead"), "count live/dead"))
     if documents_read is not None and documents_read.value != report["outputs"]:
         raise AccountingError(f"{documents_read.value} documents read but {report['outputs']} data counted")
     return report

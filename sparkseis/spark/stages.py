@@ -1,11 +1,12 @@
-"""Make processing functions into Spark map steps: `rdd.map(stage(detrend, type="constant"))`."""
+"""Make processing functions into Spark map steps: `rdd.map(stage(detrend, type="constant"))`,
+or a whole chain at once, named for the Spark UI: `map_steps(rdd, steps)`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from pyspark import Broadcast
+from pyspark import RDD, Broadcast
 
 
 def _resolve(value: Any) -> Any:
@@ -28,5 +29,20 @@ class stage:  # noqa: N801 - reads like a function at the call site
         kwargs = {k: _resolve(v) for k, v in self.kwargs.items()}
         return self.func(d, *args, **kwargs)
 
+    @property
+    def name(self) -> str:
+        return getattr(self.func, "__name__", type(self.func).__name__)
+
     def __repr__(self) -> str:
-        return f"stage({getattr(self.func, '__name__', self.func)})"
+        return f"stage({self.name})"
+
+
+def map_steps(rdd: RDD, steps: Iterable[tuple[Callable, tuple, dict]]) -> RDD:
+    """rdd with each (func, args, kwargs) applied in turn (Spark fuses them into one task per
+    partition), named after the chain so the UI shows what each task does."""
+    base, names = rdd.name(), []
+    for func, args, kwargs in steps:
+        step = stage(func, *args, **kwargs)
+        rdd = rdd.map(step)
+        names.append(step.name)
+    return rdd.setName(" → ".join([base or "data", *names])) if names else rdd

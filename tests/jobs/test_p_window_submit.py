@@ -1,6 +1,7 @@
 """The job as users run it: through spark-submit, whose flags must win over conf/."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,5 +19,6 @@ def test_spark_submit_runs_the_job_with_its_master(embedded_server, shipped_db, 
     assert out.returncode == 0, out.stderr[-3000:]
     assert "Spark master local[1]" in out.stdout
     assert "inputs       : 45 waveforms" in out.stdout and "live         : 6 (count only" in out.stdout
-    assert "WindowData: window [#, #] s is partly outside" in out.stdout
+    # kill reasons keep their numbers: a value shared by all, or its range over the data that died
+    assert re.search(r"WindowData: window \[-100, 600\] s is partly outside the data span \[-[\d.]+\.\.-[\d.]+, ", out.stdout), out.stdout
     assert any(tmp_path.iterdir()), "no Spark event log written"

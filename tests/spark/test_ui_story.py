@@ -1,0 +1,72 @@
+"""What the Spark UI and the history server show of a run: job group, phase descriptions, RDD
+names, read from the event log the run wrote; the history server lists the run."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from sparkseis.spark.history import HistoryServer
+from sparkseis.spark.p_window import build_parser, run
+from tests.conftest import free_port
+
+
+def _events(spark) -> list[dict]:
+    sc = spark.sparkContext
+    folder = Path(sc.getConf().get("spark.eventLog.dir").removeprefix("file:"))
+    files = [f for f in folder.rglob(f"*{sc.applicationId}*") if f.is_file() and not f.name.startswith((".", "appstatus"))]
+    assert files, f"no event log for {sc.applicationId} in {folder}"
+    return [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
+
+
+def test_event_log_tells_the_seismic_story(spark, shipped_db):
+    r = run(build_parser().parse_args(["--db", "shipped", "--output-tag", "ui_story", "--t0offset", "0", "--tolerance", "400",
+                                       "--window", "-30", "120", "--overwrite"]), spark)  # fmt: skip
+    events = _events(spark)
+    jobs = [e for e in events if e["Event"] == "SparkListenerJobStart" and e["Properties"].get("spark.jobGroup.id") == r["run_id"]]
+    assert len(jobs) == 1, "one Spark job per run, in the run's job group"
+    description = jobs[0]["Properties"]["spark.job.description"]
+    assert description.startswith(f"read {r['inputs']} wf_miniseed in {r['partitions']} ranges")
+    for phase in ("match channel, source", "detrend", "resample", "set_Ptime", "WindowData", "save to wf_TimeSeries data_tag=ui_story"):
+        assert phase in description
+    stage_ids = set(jobs[0]["Stage IDs"])
+    names = [rdd["Name"] for e in events if e["Event"] == "SparkListenerStageSubmitted" and e["Stage Info"]["Stage ID"] in stage_ids
+             for rdd in e["Stage Info"]["RDD Info"]]  # fmt: skip
+    assert any("detrend → resample → set_Ptime → shift_by_Ptime → WindowData" in n for n in names), names
+    # small inputs still get two tasks per core, so the progress bar moves
+    assert r["partitions"] == 2 * spark.sparkContext.defaultParallelism
+
+
+def test_history_server_lists_the_run(spark, shipped_db, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPARKSEIS_HISTORY_PORT", str(free_port()))
+    server = HistoryServer.from_config()
+    server = HistoryServer(server.host, server.port, spark.sparkContext.getConf().get("spark.eventLog.dir"), tmp_path)
+    spark.sparkContext.parallelize(range(4), 2).count()  # a job, so the log holds a flushed event
+    server.start()
+    try:
+        assert server.pid() is not None and "running" in server.status()
+        deadline, ids = time.monotonic() + 60, []
+        while time.monotonic() < deadline and spark.sparkContext.applicationId not in ids:
+            time.sleep(1)
+            ids = [app["id"] for app in server.applications()]
+        assert spark.sparkContext.applicationId in ids
+    finally:
+        assert server.stop()
+    assert server.pid() is None and "not running" in server.status()
+
+
+def test_warm_up_is_a_labelled_job(spark):
+    from sparkseis.spark.session import warm_workers
+
+    seconds = warm_workers(spark, "ak135")
+    assert seconds > 0
+    jobs = [e for e in _events(spark) if e["Event"] == "SparkListenerJobStart"]
+    assert any(e["Properties"].get("spark.job.description", "").startswith("warm-up:") and "ak135" in e["Properties"]["spark.job.description"]
+               for e in jobs)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_group_left(spark):
+    yield
+    assert spark.sparkContext.getLocalProperty("spark.jobGroup.id") is None
