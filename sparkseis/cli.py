@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 
@@ -49,8 +50,75 @@ def _import_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_tag(args: argparse.Namespace):
+    """(client, database) holding wf_TimeSeries documents under args.tag; RuntimeError otherwise."""
+    from sparkseis.db.client import Client
+
+    client = Client(args.mongo_uri)
+    db = client.get_database(args.db)
+    if args.db not in client.list_database_names():
+        raise RuntimeError(f"database {args.db!r} does not exist at {client!r}")
+    if db.wf_TimeSeries.find_one({"data_tag": args.tag}, {"_id": 1}) is None:
+        raise RuntimeError(f"no saved windows with data_tag {args.tag!r} in database {args.db!r} (wf_TimeSeries)")
+    return client, db
+
+
+def _plot_command(args: argparse.Namespace) -> int:
+    from sparkseis.plot import record_section
+
+    _, db = _saved_tag(args)
+    docs = list(db.wf_TimeSeries.find({"data_tag": args.tag}, {"_id": 1, "epicentral_distance": 1}).sort("epicentral_distance", 1))
+    step = max(1, -(-len(docs) // args.max_traces))
+    chosen = docs[::step]
+    data = [db.read_data(doc["_id"], collection="wf_TimeSeries") for doc in chosen]
+    shown = f"{len(chosen)} of {len(docs)}" if step > 1 else f"{len(docs)}"
+    fig = record_section(data, args.output, title=f"{args.db} data_tag {args.tag}: {shown} windows, aligned on P")
+    print(f"wrote {args.output}: record section of {shown} windows of data_tag {args.tag!r} ({len(fig.axes[0].lines) - 1} traces)")
+    return 0
+
+
+def _export_command(args: argparse.Namespace) -> int:
+    from sparkseis.spark.arrow import export_parquet
+    from sparkseis.spark.session import session
+
+    _, db = _saved_tag(args)  # before Spark starts
+    spark = session(app_name=f"sparkseis export {args.tag}")
+    try:
+        rows = export_parquet(db, args.tag, args.parquet, spark)
+    finally:
+        spark.stop()
+    print(f"wrote {rows} rows (one per saved window of data_tag {args.tag!r}) as Parquet to {args.parquet}")
+    return 0
+
+
+def _history_command(args: argparse.Namespace) -> int:
+    from sparkseis.spark.history import HistoryServer
+
+    server = HistoryServer.from_config()
+    if args.action == "start":
+        server.start()
+        print(server.status())
+        print(f"open {server.url} in a browser; runs appear there once their event log is written")
+    elif args.action == "stop":
+        print("stopped" if server.stop() else "no history server started by sparkseis was running")
+    else:
+        print(server.status())
+    return 0
+
+
+def _shell_command(args: argparse.Namespace) -> int:
+    from sparkseis.spark.shell import pyspark_command
+
+    command, env = pyspark_command(args.pyspark_args)
+    os.execvpe(command[0], command, {**os.environ, **env})
+    return 1  # not reached
+
+
 def main(argv: list[str] | None = None) -> int:
+    from sparkseis import __version__
+
     parser = argparse.ArgumentParser(prog="sparkseis", description="sparkseis: seismic processing on Spark with MongoDB")
+    parser.add_argument("--version", action="version", version=f"sparkseis {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_db = sub.add_parser("db", help="manage the embedded MongoDB-protocol server")
     p_db.add_argument("action", choices=["start", "stop", "status"])
@@ -62,6 +130,25 @@ def main(argv: list[str] | None = None) -> int:
     p_imp.add_argument("--origin", default="hypocentre", choices=["preferred", "hypocentre", "first"],
                        help="which origin of each event to store (default hypocentre: P times start there)")  # fmt: skip
     p_imp.set_defaults(func=_import_command)
+    for name, helptext in (("plot", "draw a record section of a saved data_tag as a PNG"),
+                           ("export", "write a saved data_tag as Parquet (one row per window, samples as an array column)")):  # fmt: skip
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--db", default="getting_started", help="database name (default getting_started)")
+        p.add_argument("--tag", required=True, help="data_tag of the saved windows (wf_TimeSeries)")
+        p.add_argument("--mongo-uri", default=None, help="MongoDB URI (default: configured, else embedded)")
+        if name == "plot":
+            p.add_argument("--output", required=True, help="PNG file to write")
+            p.add_argument("--max-traces", type=int, default=200, help="draw at most this many windows, evenly by distance (default 200)")
+            p.set_defaults(func=_plot_command)
+        else:
+            p.add_argument("--parquet", required=True, help="folder to write the Parquet files to (replaced)")
+            p.set_defaults(func=_export_command)
+    p_hist = sub.add_parser("history", help="Spark's history server for finished runs, on a loopback port")
+    p_hist.add_argument("action", choices=["start", "stop", "status"])
+    p_hist.set_defaults(func=_history_command)
+    p_shell = sub.add_parser("shell", help="a pyspark shell with sparkseis' Spark settings and event log")
+    p_shell.add_argument("pyspark_args", nargs=argparse.REMAINDER, help="passed to pyspark")
+    p_shell.set_defaults(func=_shell_command)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

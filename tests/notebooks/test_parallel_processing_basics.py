@@ -30,6 +30,9 @@ def test_notebook_runs_and_gives_the_expected_counts(client, tmp_path):
     assert serial.groups() == spark.groups() == (EXPECTED_LIVE, str(45 - int(EXPECTED_LIVE)))
     assert readback.groups() == (EXPECTED_LIVE, EXPECTED_LIVE)
     assert "Spark UI: http://" in text
+    assert f"record section: {EXPECTED_LIVE} windows drawn" in text
+    images = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
+    assert len(images) == 2, "the record section and the before/after plot are shown inline"
 
     db = client["getting_started"]
     assert db.wf_TimeSeries.count_documents({"data_tag": "parallel_windows"}) == int(EXPECTED_LIVE)
