@@ -142,8 +142,10 @@ def open_input(args: argparse.Namespace) -> tuple[Client, Any, dict]:
 
 
 def _check_master(master: str, uri: str) -> None:
+    loopback = ("127.0.0.1", "localhost", "::1")
     host = urlsplit(uri.replace("mongodb+srv://", "mongodb://")).hostname or ""
-    if not master.startswith("local") and host in ("127.0.0.1", "localhost", "::1"):
+    master_host = urlsplit(master.split(",")[0]).hostname if "://" in master else None
+    if not master.startswith("local") and master_host not in loopback and host in loopback:
         raise JobError(f"--master {master} runs executors on other hosts, but the database URI points at this machine "
                        f"({redact_uri(uri)}): give a --mongo-uri every node can reach")  # fmt: skip
 

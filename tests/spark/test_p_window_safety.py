@@ -222,5 +222,6 @@ def test_loopback_database_with_a_cluster_master_is_refused():
 
     _check_master("local[2]", "mongodb://127.0.0.1:27117/")
     _check_master("spark://head:7077", "mongodb://db.example.org:27017/")
+    _check_master("spark://127.0.0.1:7077", "mongodb://127.0.0.1:27117/")  # a cluster on this machine
     with pytest.raises(JobError, match="every node can reach"):
         _check_master("spark://head:7077", "mongodb://u:p@localhost:27017/")
