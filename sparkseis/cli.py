@@ -23,13 +23,29 @@ def _db_command(args: argparse.Namespace) -> int:
 
 
 def _import_command(args: argparse.Namespace) -> int:
+    import time
+
     from sparkseis.db.client import Client
-    from sparkseis.db.importer import import_folder
+    from sparkseis.db.importer import folder_files, import_folder, worth_spark
 
     client = Client(args.mongo_uri)
     db = client.get_database(args.db)
-    report = import_folder(db, args.folder, origin=args.origin)
-    print(f"imported {args.folder} into database {args.db!r} at {client!r}")
+    files = folder_files(args.folder)
+    began = time.perf_counter()
+    if args.spark or (not args.serial and worth_spark(files)):
+        from sparkseis.spark.importer import import_folder_distributed
+        from sparkseis.spark.session import session
+
+        spark = session(args.master, app_name=f"sparkseis import {args.folder}")
+        try:
+            report = import_folder_distributed(db, args.folder, origin=args.origin, spark_context=spark.sparkContext)
+        finally:
+            spark.stop()
+        how = f"as a Spark job ({report['tasks']} tasks on {args.master or 'the configured master'})"
+    else:
+        report = import_folder(db, args.folder, origin=args.origin)
+        how = "file by file"
+    print(f"imported {args.folder} into database {args.db!r} at {client!r} {how} in {time.perf_counter() - began:.1f} s")
     print(f"  miniSEED files: {report['mseed_files']}, wf_miniseed segments: {report['segments']}")
     print(f"  site: {report['site']}, channel: {report['channel']}, source: {report['source']}")
     for problem in report["problems"]:
@@ -129,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     p_imp.add_argument("--mongo-uri", default=None, help="MongoDB URI (default: configured, else embedded)")
     p_imp.add_argument("--origin", default="hypocentre", choices=["preferred", "hypocentre", "first"],
                        help="which origin of each event to store (default hypocentre: P times start there)")  # fmt: skip
+    how = p_imp.add_mutually_exclusive_group()
+    how.add_argument("--spark", action="store_true", help="index the files as a Spark job (default when they hold 2 GB or more)")
+    how.add_argument("--serial", action="store_true", help="index the files one after another in this process")
+    p_imp.add_argument("--master", default=None, help="Spark master for --spark (default: conf/spark/spark-defaults.conf)")
     p_imp.set_defaults(func=_import_command)
     for name, helptext in (("plot", "draw a record section of a saved data_tag as a PNG"),
                            ("export", "write a saved data_tag as Parquet (one row per window, samples as an array column)")):  # fmt: skip

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from obspy.io.mseed.util import get_record_information
+import pymseed
 
 
 @dataclass
@@ -25,14 +24,13 @@ class Segment:
     foff: int
     nbytes: int
 
-    def continues_with(self, rec: dict, tolerance: float = 0.5) -> bool:
-        """True if record rec (of this segment's channel) starts one sample after this segment
-        ends (within tolerance samples) at the same rate. Records of other channels may lie
-        between the two: multiplexed files interleave channels."""
-        if rec["samp_rate"] != self.sampling_rate:
+    def continues_with(self, rate: float, start: float, tolerance: float = 0.5) -> bool:
+        """True if a record of this segment's channel at rate (samples/s) starting at start
+        (epoch s) follows this segment's last sample by one sample (within tolerance samples).
+        Records of other channels may lie between the two: multiplexed files interleave channels."""
+        if rate != self.sampling_rate:
             return False
-        expected = self.last_sample + 1.0 / self.sampling_rate
-        return abs(float(rec["starttime"].timestamp) - expected) <= tolerance / self.sampling_rate
+        return abs(start - (self.last_sample + 1.0 / self.sampling_rate)) <= tolerance / self.sampling_rate
 
 
 def looks_like_record(head: bytes) -> bool:
@@ -48,53 +46,48 @@ class ScanResult:
 
 
 def scan_mseed(path: str | os.PathLike) -> ScanResult:
-    """Walk the records of a miniSEED file and group them, per channel (net, sta, loc, chan), into
-    time-contiguous segments; a rate change or a gap/overlap starts a new segment. Channels may
-    be interleaved (multiplexed files): a segment's byte span [foff, foff+nbytes) then also
-    holds other channels' records, which the reader leaves out. Records without a sampling
-    rate (log channels) are counted in skipped_records. A record that cannot be parsed, or a
-    file that ends inside a record, ends the scan with `problem` set; what precedes it is kept.
+    """Walk the records of a miniSEED file (libmseed, through pymseed) and group them, per
+    channel (net, sta, loc, chan), into time-contiguous segments; a rate change or a
+    gap/overlap starts a new segment. Channels may be interleaved (multiplexed files): a
+    segment's byte span [foff, foff+nbytes) then also holds other channels' records, which the
+    reader leaves out. Records without a sampling rate (log channels) are counted in
+    skipped_records. A record that cannot be parsed, or a file that ends inside a record, ends
+    the scan with `problem` set; what precedes it is kept.
     """
-    path = str(path)
     result = ScanResult()
     size = os.path.getsize(path)
     offset = 0
-    open_segments: dict[tuple, Segment] = {}
-    with open(path, "rb") as f:
-        raw = f.read()
-    while offset < size:
-        if not looks_like_record(raw[offset : offset + 8]):
+    open_segments: dict[str, Segment] = {}
+    try:
+        with pymseed.MS3RecordReader(str(path), validate_crc=False) as reader:
+            for rec in reader:  # records follow each other: nothing is skipped, so offsets add up
+                length, npts, rate = int(rec.reclen), int(rec.samplecnt), float(rec.samprate)
+                if npts > 0 and not rate > 0:
+                    result.skipped_records += 1
+                elif npts > 0:
+                    start = rec.starttime / 1e9
+                    last = start + (npts - 1) / rate
+                    sid = rec.sourceid
+                    current = open_segments.get(sid)
+                    if current is not None and current.continues_with(rate, start):
+                        current.npts += npts
+                        current.nbytes = offset + length - current.foff
+                        current.last_sample = last
+                    else:
+                        current = Segment(*pymseed.sourceid2nslc(sid), rate, start, last, npts, offset, length)
+                        open_segments[sid] = current
+                        result.segments.append(current)
+                offset += length
+    except (pymseed.MiniSEEDError, ValueError) as err:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            head = f.read(8)
+        if not looks_like_record(head):
             result.problem = f"no miniSEED record header at byte {offset} (corrupt data)"
-            break
-        try:
-            # parse from a copy of this record's start: ObsPy's offset argument misreads files
-            # whose size is not a whole number of records
-            rec = get_record_information(io.BytesIO(raw[offset : offset + 4096]))
-        except Exception as err:  # noqa: BLE001 - ObsPy raises several types for bad headers
+        elif any(word in str(err).lower() for word in ("incomplete", "part way", "truncat")):
+            result.problem = f"truncated record at byte {offset}: {size - offset} bytes left ({err})"
+        else:
             result.problem = f"unreadable miniSEED record at byte {offset}: {err}"
-            break
-        length = int(rec.get("record_length") or 0)
-        if length <= 0 or offset + length > size:
-            result.problem = f"truncated record at byte {offset}: needs {length} bytes, {size - offset} left"
-            break
-        start = float(rec["starttime"].timestamp)
-        npts = int(rec["npts"])
-        rate = float(rec["samp_rate"] or 0.0)
-        if npts > 0 and not rate > 0:
-            result.skipped_records += 1
-        elif npts > 0:
-            key = (rec["network"], rec["station"], rec["location"], rec["channel"])
-            last = start + (npts - 1) / rate
-            current = open_segments.get(key)
-            if current is not None and current.continues_with(rec):
-                current.npts += npts
-                current.nbytes = offset + length - current.foff
-                current.last_sample = last
-            else:
-                current = Segment(*key, rate, start, last, npts, offset, length)
-                open_segments[key] = current
-                result.segments.append(current)
-        offset += length
     return result
 
 

@@ -160,3 +160,48 @@ def test_cli_import_exit_code_says_something_failed(client, tmp_path, capsys):
     client.drop_database("cli_bad")
     assert main(["import", str(tmp_path), "--db", "cli_bad", "--mongo-uri", client.uri]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+def _obspy_segments(path):
+    """The reference: every record's header read by ObsPy, grouped as the indexer groups them."""
+    import io
+
+    from obspy.io.mseed.util import get_record_information
+
+    raw = path.read_bytes()
+    offset, segments, open_ = 0, [], {}
+    while offset < len(raw):
+        rec = get_record_information(io.BytesIO(raw[offset : offset + 4096]))
+        length, npts, rate = rec["record_length"], rec["npts"], float(rec["samp_rate"] or 0)
+        if npts > 0 and rate > 0:
+            key = (rec["network"], rec["station"], rec["location"], rec["channel"])
+            start = float(rec["starttime"].timestamp)
+            seg = open_.get(key)
+            if seg and seg["rate"] == rate and abs(start - (seg["last"] + 1 / rate)) <= 0.5 / rate:
+                seg.update(npts=seg["npts"] + npts, nbytes=offset + length - seg["foff"], last=start + (npts - 1) / rate)
+            else:
+                seg = {"key": key, "rate": rate, "start": start, "last": start + (npts - 1) / rate, "npts": npts, "foff": offset, "nbytes": length}
+                open_[key] = seg
+                segments.append(seg)
+        offset += length
+    return segments
+
+
+def test_indexer_agrees_with_obspy_record_headers(data_dir, tmp_path):
+    import obspy
+
+    from sparkseis.db.mseed_index import scan_mseed
+
+    # a file holding several channels too
+    st = obspy.read(str(data_dir / "okhotsk_2013" / "TA.POKR..BH?.mseed"))
+    st.trim(st[0].stats.starttime, st[0].stats.starttime + 600)
+    st.write(str(tmp_path / "mux.mseed"), format="MSEED", reclen=512)
+    files = sorted(data_dir.rglob("*.mseed")) + [tmp_path / "mux.mseed"]
+    for path in files:
+        ours = scan_mseed(path)
+        assert ours.problem is None
+        ref = _obspy_segments(path)
+        assert len(ours.segments) == len(ref) > 0, path
+        for s, r in zip(ours.segments, ref):
+            assert (s.net, s.sta, s.loc, s.chan) == r["key"] and s.sampling_rate == r["rate"] and s.npts == r["npts"]
+            assert (s.foff, s.nbytes) == (r["foff"], r["nbytes"]) and abs(s.starttime - r["start"]) < 1e-6, path
