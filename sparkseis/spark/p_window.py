@@ -29,7 +29,7 @@ from sparkseis.db.sink import check_data_tag, describe_reason
 from sparkseis.spark.reader import WAVEFORMS_PER_PARTITION, read_distributed_data
 from sparkseis.spark.session import describe, session, warm_workers
 from sparkseis.spark.sink import AccountingError, DataTagExistsError, count_live, refuse_other_outputs, run_counts, write_distributed_data
-from sparkseis.spark.stages import map_steps
+from sparkseis.spark.stages import map_steps, per_datum_ms, step_timer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else conf/spark/spark-defaults.conf: local[*,4])")
     p.add_argument("--warm-up", action="store_true", help="start the Python workers and load the TauP model in a separate, labelled "
                    "Spark job before the run (the run's own first tasks pay that cost otherwise)")
+    p.add_argument("--time-steps", action="store_true", help="time every step on the workers and print ms per waveform for each")
     p.add_argument("--version", action="version", version=f"sparkseis {__version__}")
     return p
 
@@ -200,23 +201,27 @@ def _process(args, spark, db, query: dict, record: RunRecord | None, began: floa
         stations = MiniseedMatcher(db, "channel")
         sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
         documents_read = sc.accumulator(0)
+        timer = step_timer(sc) if args.time_steps else None
         rdd = read_distributed_data(db, query, collection="wf_miniseed", normalize=[stations, sources], spark_context=sc, plan=plan,
-                                    documents_read=documents_read,
+                                    documents_read=documents_read, timer=timer,
                                     skip_outputs_of=record.run_id if record is not None and args.resume else None)  # fmt: skip
         calculator = sc.broadcast(TravelTimeCalculator(args.model))
         rdd = map_steps(rdd, p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff, phases=_phases(args),
-                                            distance=args.distance, window_first=not args.full_record))  # fmt: skip
+                                            distance=args.distance, window_first=not args.full_record), timer)  # fmt: skip
         if args.count_only:
             report = count_live(rdd, documents_read)
         else:
             mode = args.storage_mode or config.get("storage", "mode", "gridfs")
             report = write_distributed_data(rdd, db, args.output_tag, mode, args.overwrite, args.output_dir, run=record,
-                                            documents_read=documents_read, expected_records=plan.total if args.resume else None)  # fmt: skip
+                                            documents_read=documents_read, expected_records=plan.total if args.resume else None,
+                                            timer=timer)  # fmt: skip
             report["storage_mode"] = mode
     finally:
         sc.setJobDescription(None)
         sc.setLocalProperty("spark.jobGroup.id", None)
     report["documents_read"] = documents_read.value
+    if timer is not None:
+        report["step_ms"] = per_datum_ms(timer)
     report["wall_s"] = time.perf_counter() - started
     report.update(where, inputs=plan.total, plan=plan.describe("wf_miniseed"), plan_s=plan_s, warm_up_s=warm_up_s,
                   startup_s=started - began - warm_up_s)  # fmt: skip
@@ -243,6 +248,9 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"time         : {total:.1f} s in all ({n / total if total > 0 else float('nan'):.1f} waveforms/s): "
           f"start-up {r['startup_s']:.1f} s" + (f", warm-up {r['warm_up_s']:.1f} s" if r.get("warm_up_s") else "")
           + f", job {wall:.1f} s ({n / wall if wall > 0 else float('nan'):.1f} waveforms/s)")  # fmt: skip
+    if r.get("step_ms"):
+        steps = r["step_ms"]
+        print(f"per waveform : {sum(steps.values()):.2f} ms of worker time: " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
     print(f"Spark        : {r['master']}, app {r['application_id']}; event log in {r['event_log']}")
     if r["event_log"].startswith("file:"):
         print("               to browse this run after it ends: sparkseis history start")

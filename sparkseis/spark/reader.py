@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,13 +40,20 @@ def _done_parents(db: Database, run_id: str, output_collections: tuple[str, ...]
 
 
 def _read_range(db: Database, collection: str, query: dict, by_position: bool, matchers_bc, batch_size: int, exclude_keys: list[str],
-                documents_read, skip_outputs_of: tuple[str, tuple[str, ...]] | None) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
+                documents_read, skip_outputs_of: tuple[str, tuple[str, ...]] | None,
+                timer) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
+    clock = time.perf_counter
+
     def read(ranges: Iterator[IdRange]) -> Iterator[BasicSeismic]:
         matchers = matchers_bc.value if matchers_bc is not None else []
+        times = {"query": [0.0, 0], "decode": [0.0, 0], "match": [0.0, 0]}
         for id_range in ranges:
+            t = clock()
             # a range's documents are metadata only (samples stay in files/GridFS): held briefly
             docs = read_range(db[collection], query, id_range, by_position, batch_size)
             done = _done_parents(db, *skip_outputs_of, docs) if skip_outputs_of and docs else set()
+            times["query"][0] += clock() - t
+            times["query"][1] += len(docs)
             for doc in docs:
                 if doc["_id"] in done:
                     continue
@@ -53,10 +61,19 @@ def _read_range(db: Database, collection: str, query: dict, by_position: bool, m
                     documents_read.add(1)
                 for key in exclude_keys:
                     doc.pop(key, None)
+                t0 = clock()
                 d = decode_waveform(db, doc, collection)
+                t1 = clock()
                 for m in matchers:
                     d = normalize(d, m)
+                t2 = clock()
+                times["decode"][0] += t1 - t0
+                times["match"][0] += t2 - t1
+                times["decode"][1] += 1
+                times["match"][1] += 1
                 yield d
+        if timer is not None:
+            timer.add({k: tuple(v) for k, v in times.items()})
 
     return read
 
@@ -94,6 +111,7 @@ def read_distributed_data(
     skip_outputs_of: str | None = None,
     output_collection: str = "wf_TimeSeries",
     plan: PartitionPlan | None = None,
+    timer: Accumulator | None = None,
     **kwargs: Any,
 ) -> RDD:
     """An RDD with one TimeSeries per document of `collection` matching `query` (and data_tag).
@@ -105,6 +123,7 @@ def read_distributed_data(
     at least two per core, up to 1,000 waveforms each) and holds only their boundaries; each
     task reads its range through its worker's shared connection and applies the matchers, which
     are broadcast once. plan: a PartitionPlan made earlier for this query (the job's own).
+    timer: a step_timer (sparkseis.spark.stages) given the query, decode and match times.
     documents_read: an accumulator that counts the documents read (the run's accounting).
     skip_outputs_of: a run id; inputs that already have an output of that run in
     output_collection or the cemetery are skipped (how a resumed run completes).
@@ -130,7 +149,7 @@ def read_distributed_data(
     matchers = as_matchers(db, normalize)
     matchers_bc = sc.broadcast(matchers) if matchers else None
     skip = (skip_outputs_of, (output_collection, "cemetery")) if skip_outputs_of else None
-    reader = _read_range(db, collection, query, plan.by_position, matchers_bc, batch_size, list(exclude_keys or []), documents_read, skip)
+    reader = _read_range(db, collection, query, plan.by_position, matchers_bc, batch_size, list(exclude_keys or []), documents_read, skip, timer)
     rdd = sc.parallelize(plan.ranges, len(plan.ranges)).mapPartitions(reader, preservesPartitioning=True)
     matched = f" + match {', '.join(m.collection for m in matchers)}" if matchers else ""
     return rdd.setName(f"read {plan.describe(collection)}{matched}")

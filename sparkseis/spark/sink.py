@@ -3,6 +3,7 @@ the run is checked by counting and replaces the tag's older outputs only after i
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,7 @@ def write_distributed_data(
     run: RunRecord | None = None,
     documents_read: Accumulator | None = None,
     expected_records: int | None = None,
+    timer: Accumulator | None = None,
 ) -> dict[str, Any]:
     """Save every datum of rdd under data_tag as one run: live ones to collection (samples to
     GridFS or files), dead ones to cemetery, every record carrying the run id. Returns
@@ -107,7 +109,8 @@ def write_distributed_data(
     deleted only after this run succeeded and its counts agree (data read, records
     acknowledged, records stored), so a failed run leaves them intact. Ids derive from the run
     and each datum's parent, so a retried task replaces what its failed attempt wrote.
-    run: the job's RunRecord (default: this call records and locks its own run).
+    run: the job's RunRecord (default: this call records and locks its own run). timer: a
+    step_timer (sparkseis.spark.stages) given the save time per datum.
     """
     check_data_tag(data_tag)
     check_storage_mode(storage_mode)
@@ -126,9 +129,17 @@ def write_distributed_data(
             ctx = TaskContext.get()
             name = f"{run_id}-p{ctx.partitionId() if ctx else 0:05d}.f8"
             sink = db.sink(data_tag, storage_mode, out_dir, collection, batch_size, run_id=run_id, file_name=name)
+            spent, count = 0.0, 0
             for d in data:
+                started = time.perf_counter()
                 sink.add(d)
-            yield sink.close()
+                spent += time.perf_counter() - started
+                count += 1
+            started = time.perf_counter()
+            summary = sink.close()
+            if timer is not None:
+                timer.add({"save": (spent + time.perf_counter() - started, count)})
+            yield summary
 
         what = f"save to {collection} data_tag={data_tag} ({storage_mode}), run {run_id}"
         saving = rdd.mapPartitions(save_partition).setName(f"{rdd.name() or 'data'} → {what}")

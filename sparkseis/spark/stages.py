@@ -3,10 +3,11 @@ or a whole chain at once, named for the Spark UI: `map_steps(rdd, steps)`."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pyspark import RDD, Broadcast
+from pyspark import RDD, Accumulator, AccumulatorParam, Broadcast, SparkContext
 
 
 def _resolve(value: Any) -> Any:
@@ -37,12 +38,47 @@ class stage:  # noqa: N801 - reads like a function at the call site
         return f"stage({self.name})"
 
 
-def map_steps(rdd: RDD, steps: Iterable[tuple[Callable, tuple, dict]]) -> RDD:
+class _StepTimesParam(AccumulatorParam):
+    def zero(self, value: dict) -> dict:
+        return {}
+
+    def addInPlace(self, a: dict, b: dict) -> dict:  # noqa: N802 - Spark's name
+        for name, (seconds, count) in b.items():
+            total = a.get(name, (0.0, 0))
+            a[name] = (total[0] + seconds, total[1] + count)
+        return a
+
+
+def step_timer(sc: SparkContext) -> Accumulator:
+    """An accumulator of {step name: (seconds, data)} that the workers' own timers add to."""
+    return sc.accumulator({}, _StepTimesParam())
+
+
+def per_datum_ms(timer: Accumulator) -> dict[str, float]:
+    """Milliseconds per datum of each timed step, in the order the steps first reported."""
+    return {name: 1e3 * seconds / count for name, (seconds, count) in timer.value.items() if count}
+
+
+class _timed:  # noqa: N801
+    """A map step that adds its own time per datum to a step timer."""
+
+    def __init__(self, step: stage, timer: Accumulator):
+        self.step, self.timer = step, timer
+
+    def __call__(self, d: Any) -> Any:
+        started = time.perf_counter()
+        out = self.step(d)
+        self.timer.add({self.step.name: (time.perf_counter() - started, 1)})
+        return out
+
+
+def map_steps(rdd: RDD, steps: Iterable[tuple[Callable, tuple, dict]], timer: Accumulator | None = None) -> RDD:
     """rdd with each (func, args, kwargs) applied in turn (Spark fuses them into one task per
-    partition), named after the chain so the UI shows what each task does."""
+    partition), named after the chain so the UI shows what each task does. timer: a
+    step_timer that each step adds its time per datum to."""
     base, names = rdd.name(), []
     for func, args, kwargs in steps:
         step = stage(func, *args, **kwargs)
-        rdd = rdd.map(step)
+        rdd = rdd.map(step if timer is None else _timed(step, timer))
         names.append(step.name)
     return rdd.setName(" → ".join([base or "data", *names])) if names else rdd

@@ -131,3 +131,13 @@ def test_distributed_read_of_saved_windows_by_tag(spark, job_db):
     assert len(data) == 6
     assert all(d.live and d.time_is_relative() and d.npts == 14001 and d["data_tag"] == "reread" for d in data)
     assert {d["wf_TimeSeries_id"] for d in data} == {doc["_id"] for doc in job_db["wf_TimeSeries"].find({"data_tag": "reread"})}
+
+
+def test_step_times_come_from_the_workers(spark, job_db):
+    r = job(spark, "--output-tag", "timed", "--time-steps", "--overwrite")
+    steps = r["step_ms"]
+    assert list(steps)[:3] == ["query", "decode", "match"] or {"query", "decode", "match"} <= set(steps)
+    for name in ("detrend", "set_Ptime", "cut_for_window", "resample", "shift_by_Ptime", "WindowData", "save"):
+        assert steps[name] > 0, name
+    # decoding a 70-minute 40 sps record costs more than cutting it
+    assert steps["decode"] > steps["cut_for_window"]
