@@ -1,11 +1,17 @@
-"""The P-window workflow three ways on the same data in one run: the serial loop, Spark
-local[1] and Spark local[2], each with and without the GridFS save.
+"""The P-window workflow three ways on the same data in one run, repeated: the serial loop,
+Spark local[1] and Spark local[2], each counting only and saving to GridFS; with the floor,
+each step's cost from the workers' own timers, and the machine's facts.
 
-Data: --n replicas of the real 70-minute 40 Hz Okhotsk traces (benchmarks/replicas.py) on
-a fresh embedded server. Prints waveforms/s, ratios, driver peak memory, and the per-stage
-cost of the serial loop (the same functions the Spark stages run).
+Data: --n replicas of the real 70-minute 40 Hz Okhotsk records, every replica station with
+its own earthquake and depth (benchmarks/replicas.py), on a fresh embedded server.
 
-Run: PATH=.venv/bin:$PATH .venv/bin/python benchmarks/p_window_bench.py [--n 2000]
+Equal baselines: the serial loop runs the same steps (window-first, as the job), saves in the
+same batches of 64 through the same sink, and loads its TauP model inside its clock, as the
+Spark workers do inside theirs. Spark figures: "job" is the job's own clock (read to last
+record), "process" the whole spark-submit-like process (JVM start included).
+
+Run: PATH=.venv/bin:$PATH .venv/bin/python benchmarks/p_window_bench.py [--n 2000] [--repeat 3]
+MsPASS on the same data: ../shared/peer/run_side_by_side.sh (its rows.jsonl: --peer-rows).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -26,149 +33,232 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
 T0OFFSET, TOLERANCE = -289.6, 1.0  # the Okhotsk data start 289.6 s before the origin
-# MsPASS on this workflow and machine class (figures from issue 4): wf/s
-MSPASS = {"serial, no save": 39.0, "dask 2 workers, no save": 41.0, "serial, GridFS save": 15.5, "dask 2 workers, GridFS save": 13.8}
 
 
-def jvm_peak_kib() -> int:
-    """Peak resident memory (KiB) of the Java processes started below this one."""
+def machine_facts() -> dict:
+    """What this machine is, read from it."""
+    import numpy
+    import obspy
+    import pyspark
+    import scipy
+
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), "?")
+    mem = next((int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), 0)
+    return {"cores": len(os.sched_getaffinity(0)), "cpu": cpu, "memory_gib": round(mem / 2**20, 1),
+            "load_average": os.getloadavg()[0], "python": platform.python_version(), "pyspark": pyspark.__version__,
+            "numpy": numpy.__version__, "scipy": scipy.__version__, "obspy": obspy.__version__}  # fmt: skip
+
+
+def jvm_peak_mib(marker: bytes) -> float:
+    """Peak resident memory (MiB) of the Java processes whose command line holds marker."""
     peak = 0
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            status = Path(f"/proc/{pid}/status").read_text() if b"java" in cmd and marker in cmd else ""
         except OSError:
             continue
-        if b"java" in cmd and b"sparkseis-bench" in cmd:
-            for line in status.splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]))
-    return peak
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+    return peak / 1024
 
 
-def spark_worker(uri: str, master: str, save: bool) -> None:
-    """Run the job once in this process (one JVM per master) and print its figures as JSON."""
+def spark_worker(uri: str, master: str, save: bool, tag: str) -> None:
+    """One run of the job in this process (its own JVM), printed as JSON."""
     from sparkseis.spark import session
     from sparkseis.spark.p_window import build_parser, run
 
-    t = time.perf_counter()
-    spark = session(master, app_name="sparkseis-bench", conf={"spark.ui.enabled": "false", "spark.driver.memory": "2g"})
-    startup = time.perf_counter() - t
-    args = ["--db", "bench", "--mongo-uri", uri, "--t0offset", str(T0OFFSET), "--tolerance", str(TOLERANCE)]
-    args += ["--output-tag", f"spark-{master}", "--overwrite"] if save else ["--count-only"]
+    spark = session(master, app_name=f"sparkseis-bench-{tag}", conf={"spark.ui.enabled": "false", "spark.driver.memory": "2g"})
+    args = ["--db", "bench", "--mongo-uri", uri, "--t0offset", str(T0OFFSET), "--tolerance", str(TOLERANCE), "--time-steps"]
+    args += ["--output-tag", tag, "--overwrite"] if save else ["--count-only"]
     report = run(build_parser().parse_args(args), spark)
-    report["session_start_s"] = startup
     report["driver_python_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    report["driver_jvm_peak_mib"] = jvm_peak_kib() / 1024
+    report["driver_jvm_peak_mib"] = jvm_peak_mib(f"sparkseis-bench-{tag}".encode())
     spark.stop()
-    keep = ("inputs", "live", "dead", "wall_s", "partitions", "session_start_s", "driver_python_peak_mib", "driver_jvm_peak_mib", "killed_by")
+    keep = ("inputs", "live", "dead", "wall_s", "partitions", "plan_s", "step_ms", "driver_python_peak_mib", "driver_jvm_peak_mib")
     print("RESULT " + json.dumps({k: v for k, v in report.items() if k in keep}))
 
 
-def serial_loop(db, save: bool) -> dict:
-    """read_data + the same functions + save_data, one datum at a time, timing each stage."""
+def run_spark(uri: str, master: str, save: bool, tag: str) -> dict:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    cmd = [sys.executable, __file__, "--spark-worker", master, "--uri", uri, "--tag", tag] + (["--save"] if save else [])
+    began = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
+    process_s = time.perf_counter() - began
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return {**json.loads(line[7:]), "process_s": process_s}
+    raise RuntimeError(f"Spark run {master} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+
+
+def serial_loop(db, save: bool, tag: str) -> dict:
+    """read + match + the job's steps + the same batch sink, one datum at a time, each step timed."""
     from sparkseis.algorithms import TravelTimeCalculator
     from sparkseis.algorithms.p_window import p_window_steps
     from sparkseis.db import MiniseedMatcher, OriginTimeMatcher, normalize
     from sparkseis.db.decode import decode_waveform
 
-    cost = defaultdict(list)
-    t_start = time.perf_counter()
+    cost = defaultdict(float)
+    began = time.perf_counter()
     stations, sources = MiniseedMatcher(db), OriginTimeMatcher(db, t0offset=T0OFFSET, tolerance=TOLERANCE)
-    steps = p_window_steps(TravelTimeCalculator())
-    names = ["detrend", "resample", "travel time", "shift", "window"]
-    live = 0
+    steps = p_window_steps(TravelTimeCalculator())  # the model load is on this clock, as on the workers'
+    sink = db.sink(tag, "gridfs", batch_size=64, run_id=tag) if save else None
+    n = live = 0
+    clock = time.perf_counter
     for doc in db["wf_miniseed"].find({}):
-        t = time.perf_counter()
+        t = clock()
         d = decode_waveform(db, doc, "wf_miniseed")
-        t1 = time.perf_counter()
-        cost["read"].append(t1 - t)
+        t1 = clock()
         d = normalize(normalize(d, stations), sources)
-        t2 = time.perf_counter()
-        cost["match"].append(t2 - t1)
-        for name, (func, args, kwargs) in zip(names, steps):
-            t = time.perf_counter()
-            d = func(d, *args, **kwargs)
-            cost[name].append(time.perf_counter() - t)
-        if save:
-            t = time.perf_counter()
-            db.save_data(d, data_tag="serial", storage_mode="gridfs")
-            cost["save"].append(time.perf_counter() - t)
+        cost["decode"] += t1 - t
+        cost["match"] += clock() - t1
+        for func, fargs, fkwargs in steps:
+            t = clock()
+            d = func(d, *fargs, **fkwargs)
+            cost[func.__name__] += clock() - t
+        if sink is not None:
+            t = clock()
+            sink.add(d)
+            cost["save"] += clock() - t
+        n += 1
         live += d.live
-    wall = time.perf_counter() - t_start
-    return {"wall_s": wall, "inputs": len(cost["read"]), "live": live,
-            "stage_ms": {k: 1e3 * statistics.mean(v) for k, v in cost.items()},
-            "driver_python_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
+    if sink is not None:
+        t = clock()
+        sink.close()
+        cost["save"] += clock() - t
+    return {"wall_s": time.perf_counter() - began, "inputs": n, "live": live, "step_ms": {k: 1e3 * v / n for k, v in cost.items()}}
 
 
-def run_spark(uri: str, master: str, save: bool) -> dict:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    cmd = [sys.executable, __file__, "--spark-worker", master, "--uri", uri] + (["--save"] if save else [])
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
-    for line in out.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    raise RuntimeError(f"Spark run {master} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+def floor_ms(db, sample: int = 200) -> dict[str, float]:
+    """Per-waveform cost of numpy/SciPy alone on `sample` records: ObsPy (libmseed) decode,
+    demean, decimate 40 -> 20 sps over the whole record; and over the window-first span."""
+    import numpy as np
+    import obspy
+    import scipy.signal
+
+    docs = list(db["wf_miniseed"].find({}).limit(sample))
+    blobs = []
+    for doc in docs:
+        with open(Path(doc["dir"]) / doc["dfile"], "rb") as f:
+            f.seek(doc["foff"])
+            blobs.append(f.read(doc["nbytes"]))
+    t = time.perf_counter()
+    traces = [obspy.read(__import__("io").BytesIO(b), format="MSEED")[0].data.astype(np.float64) for b in blobs]
+    decode = (time.perf_counter() - t) / len(blobs)
+    t = time.perf_counter()
+    for x in traces:
+        scipy.signal.decimate(x - x.mean(), 2, ftype="iir", zero_phase=True)
+    full = (time.perf_counter() - t) / len(traces)
+    t = time.perf_counter()
+    for x in traces:
+        y = x - x.mean()
+        scipy.signal.decimate(y[36000 : 36000 + 28001 + 2048], 2, ftype="iir", zero_phase=True)
+    window = (time.perf_counter() - t) / len(traces)
+    return {"decode": 1e3 * decode, "demean+decimate whole record": 1e3 * full, "demean+decimate window span": 1e3 * window}
+
+
+def summarize(runs: list[dict]) -> dict:
+    rates = [r["inputs"] / r["wall_s"] for r in runs]
+    out = {"wf_s": statistics.median(rates), "wf_s_range": (min(rates), max(rates)), "runs": len(runs)}
+    if all("process_s" in r for r in runs):
+        proc = [r["inputs"] / r["process_s"] for r in runs]
+        out.update(process_wf_s=statistics.median(proc), process_range=(min(proc), max(proc)))
+    out["step_ms"] = {k: statistics.median(r["step_ms"][k] for r in runs) for k in runs[0]["step_ms"]}
+    for key in ("driver_python_peak_mib", "driver_jvm_peak_mib", "plan_s"):
+        if key in runs[0]:
+            out[key] = max(r[key] for r in runs)
+    return out
+
+
+def peer_figures(path: Path) -> dict[str, float]:
+    """MsPASS's best waveforms/s (job clock and whole process), counting and saving, from the
+    rows.jsonl of a ../shared/peer/run_side_by_side.sh run."""
+    best: dict[str, float] = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        if row.get("system", "").lower() == "mspass" and row.get("n"):
+            mode = "save" if "gridfs" in row["label"] else "count"
+            for clock, key in (("job", "job_s"), ("process", "proc_s")):
+                best[f"{mode} {clock}"] = max(best.get(f"{mode} {clock}", 0.0), row["n"] / row[key])
+    return best
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="waveforms (rounded down to a multiple of 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each case (median and range are printed)")
+    parser.add_argument("--peer-rows", type=Path, default=None, help="rows.jsonl of a side-by-side run, for MsPASS ratios")
     parser.add_argument("--spark-worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--uri", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--tag", default="bench", help=argparse.SUPPRESS)
     parser.add_argument("--save", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.spark_worker:
-        spark_worker(args.uri, args.spark_worker, args.save)
+        spark_worker(args.uri, args.spark_worker, args.save, args.tag)
         return
 
     import replicas
     from _server import bench_server
 
+    facts = machine_facts()
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
+    results: dict[tuple[str, bool], list[dict]] = defaultdict(list)
     with bench_server() as client, tempfile.TemporaryDirectory(prefix="sparkseis-replicas-") as tmp:
         db = client.get_database("bench")
         t = time.perf_counter()
         n = replicas.build(db, REPO / "data" / "okhotsk_2013", Path(tmp), args.n)
-        print(f"built {n} replica waveforms (70 min, 40 Hz, real samples) in {time.perf_counter() - t:.0f} s; manifest in the replica folder")
-        results = {}
-        for save in (False, True):
-            label = "GridFS save" if save else "no save"
-            results[("serial", save)] = serial_loop(db, save)
-            for master in ("local[1]", "local[2]"):
-                results[(master, save)] = run_spark(client.uri, master, save)
-            for key in (("serial", save), ("local[1]", save), ("local[2]", save)):
-                r = results[key]
+        print(f"built {n} replica waveforms (70 min, 40 Hz, real samples, one earthquake each) in {time.perf_counter() - t:.0f} s", flush=True)
+        floor = floor_ms(db)
+        for rep in range(args.repeat):
+            for save in (False, True):
+                results[("serial", save)].append(serial_loop(db, save, f"serial{rep}"))
+                for master in ("local[1]", "local[2]"):
+                    results[(master, save)].append(run_spark(client.uri, master, save, f"spark{rep}{master[6]}"))
+            print(f"  round {rep + 1} of {args.repeat} done", flush=True)
+        for key, runs in results.items():
+            for r in runs:
                 assert r["inputs"] == n and r["live"] == n, (key, r)
-            print(f"  done: {label}", flush=True)
+    facts["load_average_end"] = os.getloadavg()[0]
+    show(n, facts, {k: summarize(v) for k, v in results.items()}, floor, peer_figures(args.peer_rows) if args.peer_rows else None)
 
-    print(f"\nP-window workflow on {n} waveforms (embedded server, this 2-core machine, one run)")
-    print("(Spark wall time is the job alone; the session start, with Python workers warmed, is listed apart)")
-    print(f"{'run':28s} {'wall s':>8s} {'wf/s':>8s} {'vs serial':>10s} {'py driver MiB':>14s} {'JVM driver MiB':>15s} {'session s':>10s}")
+
+def show(n: int, facts: dict, s: dict, floor: dict, peer: dict | None) -> None:
+    print(f"\nP-window workflow on {n} waveforms, {s[('serial', False)]['runs']} runs each (median, range); "
+          f"load average {facts['load_average']:.1f} at start, {facts['load_average_end']:.1f} at end")  # fmt: skip
+    print(f"{'case':26s} {'job wf/s':>9s} {'range':>15s} {'process wf/s':>13s} {'py MiB':>7s} {'JVM MiB':>8s}")
     for save in (False, True):
-        base = results[("serial", save)]["inputs"] / results[("serial", save)]["wall_s"]
         for mode in ("serial", "local[1]", "local[2]"):
-            r = results[(mode, save)]
-            rate = r["inputs"] / r["wall_s"]
-            jvm = f"{r['driver_jvm_peak_mib']:15.0f}" if "driver_jvm_peak_mib" in r else f"{'-':>15s}"
-            label = f"{mode}, {'GridFS save' if save else 'no save'}"
-            start = f"{r['session_start_s']:10.1f}" if "session_start_s" in r else f"{'-':>10s}"
-            print(f"{label:28s} {r['wall_s']:8.1f} {rate:8.1f} {rate / base:9.2f}x {r['driver_python_peak_mib']:14.0f} {jvm} {start}")
-    stages = results[("serial", True)]["stage_ms"]
-    total = sum(stages.values())
-    print("\nper-datum cost in the serial loop with save (ms; the Spark stages run the same functions):")
-    for k, v in stages.items():
-        print(f"  {k:12s} {v:7.2f}  ({100 * v / total:4.1f}%)")
-    print(f"  {'total':12s} {total:7.2f}")
-    print("\nMsPASS on this workflow and machine class (issue 4's figures, not measured here): "
-          + ", ".join(f"{k} {v} wf/s" for k, v in MSPASS.items()))  # fmt: skip
-    for save, target in ((False, 200.0), (True, 46.0)):
-        r = results[("local[2]", save)]
-        print(f"target local[2] {'with' if save else 'without'} save >= {target} wf/s: {r['inputs'] / r['wall_s']:.1f}")
-    r2, r0 = results[("local[2]", False)], results[("serial", False)]
-    print(f"target local[2] >= 1.8x serial (no save): {(r2['inputs'] / r2['wall_s']) / (r0['inputs'] / r0['wall_s']):.2f}x")
-    print(f"target travel time < 5% of per-datum cost: {100 * stages['travel time'] / total:.2f}%")
+            r = s[(mode, save)]
+            lo, hi = r["wf_s_range"]
+            proc = f"{r['process_wf_s']:13.1f}" if "process_wf_s" in r else f"{'-':>13s}"
+            py = f"{r['driver_python_peak_mib']:7.0f}" if "driver_python_peak_mib" in r else f"{'-':>7s}"
+            jvm = f"{r['driver_jvm_peak_mib']:8.0f}" if "driver_jvm_peak_mib" in r else f"{'-':>8s}"
+            print(f"{mode + (', GridFS save' if save else ', count only'):26s} {r['wf_s']:9.1f} {lo:7.1f}-{hi:<7.1f} {proc} {py} {jvm}")
+    print("\nper waveform, ms (workers' own timers; local[2] per core):")
+    steps = list(s[("local[2]", True)]["step_ms"])
+    print(f"  {'step':16s} {'serial':>8s} {'local[1]':>9s} {'local[2]':>9s}")
+    for step in steps:
+        row = [s[(m, True)]["step_ms"].get(step, float("nan")) for m in ("serial", "local[1]", "local[2]")]
+        print(f"  {step:16s} {row[0]:8.2f} {row[1]:9.2f} {row[2]:9.2f}")
+    compute = {m: sum(v for k, v in s[(m, False)]["step_ms"].items() if k not in ("query", "save")) for m in ("serial", "local[2]")}
+    full_floor = floor["decode"] + floor["demean+decimate whole record"]
+    print("\nfloor, numpy/SciPy alone (ms per waveform): " + ", ".join(f"{k} {v:.2f}" for k, v in floor.items()))
+    print(f"per-datum compute (decode..window, count only): serial {compute['serial']:.2f} ms, local[2] {compute['local[2]']:.2f} ms "
+          f"per core; floor (decode + whole-record demean/decimate) {full_floor:.2f} ms: "
+          f"{compute['local[2]'] / full_floor:.2f}x the floor")  # fmt: skip
+    two, one = s[("local[2]", False)]["wf_s"], s[("local[1]", False)]["wf_s"]
+    print(f"local[2] / local[1], count only: {two / one:.2f}x; local[2] / serial: {two / s[('serial', False)]['wf_s']:.2f}x")
+    if peer:
+        for mode, label in (("count", "no save"), ("save", "GridFS save")):
+            r = s[("local[2]", mode == "save")]
+            print(f"vs MsPASS best ({label}): job {r['wf_s'] / peer[f'{mode} job']:.2f}x "
+                  f"({r['wf_s']:.1f} vs {peer[f'{mode} job']:.1f} wf/s)"
+                  + (f", process {r['process_wf_s'] / peer[f'{mode} process']:.2f}x" if peer.get(f"{mode} process") else ""))  # fmt: skip
+    else:
+        print("MsPASS: measure it on the same data with ../shared/peer/run_side_by_side.sh and pass its rows.jsonl as --peer-rows")
 
 
 if __name__ == "__main__":
