@@ -252,6 +252,8 @@ def show(n: int, facts: dict, s: dict, floor: dict, peer: dict | None) -> None:
     two, one = s[("local[2]", False)]["wf_s"], s[("local[1]", False)]["wf_s"]
     print(f"local[2] / local[1], count only: {two / one:.2f}x; local[2] / serial: {two / s[('serial', False)]['wf_s']:.2f}x")
     if peer:
+        print("MsPASS's figures come from the side-by-side run's own data set (other replicas: one depth, events shifted by days),")
+        print("so these ratios mix data sets; the side-by-side summary has the same-data ratios:")
         for mode, label in (("count", "no save"), ("save", "GridFS save")):
             r = s[("local[2]", mode == "save")]
             print(f"vs MsPASS best ({label}): job {r['wf_s'] / peer[f'{mode} job']:.2f}x "

@@ -19,7 +19,7 @@ from sparkseis import config
 from sparkseis.core.seismic import BasicSeismic, TimeSeries
 from sparkseis.db import metadata_import
 from sparkseis.db.decode import decode_waveform
-from sparkseis.db.ids import stable_object_id
+from sparkseis.db.ids import stable_object_id, time_ordered_id
 from sparkseis.db.mseed_index import scan_mseed, segment_documents
 from sparkseis.db.normalize import Matcher, ObjectIdDBMatcher, ObjectIdMatcher
 from sparkseis.db.normalize import normalize as apply_matcher
@@ -105,7 +105,11 @@ class Database(MongoDatabase):
         if result and result.skipped_records:
             log.info("%s: %d records without a sampling rate (log channels) not indexed", path, result.skipped_records)
         for doc in docs:
-            doc["_id"] = stable_object_id("wf_miniseed", doc["dir"], doc["dfile"], doc["foff"])
+            doc["_id"] = time_ordered_id(doc["starttime"], "wf_miniseed", doc["dir"], doc["dfile"], doc["foff"])
+        # documents indexed before ids were time-ordered (sparkseis 0.1.0) are replaced too
+        legacy = [stable_object_id("wf_miniseed", doc["dir"], doc["dfile"], doc["foff"]) for doc in docs]
+        if legacy:
+            self[collection].delete_many({"_id": {"$in": legacy}})
         self._replace_all(collection, docs)
         if problem:
             log.warning("%s: %s", path, problem)

@@ -205,3 +205,19 @@ def test_indexer_agrees_with_obspy_record_headers(data_dir, tmp_path):
         for s, r in zip(ours.segments, ref):
             assert (s.net, s.sta, s.loc, s.chan) == r["key"] and s.sampling_rate == r["rate"] and s.npts == r["npts"]
             assert (s.foff, s.nbytes) == (r["foff"], r["nbytes"]) and abs(s.starttime - r["start"]) < 1e-6, path
+
+
+def test_waveform_ids_sort_by_data_time_and_replace_older_ids(fresh_db, okhotsk_dir, rf_dir):
+    from sparkseis.db.ids import stable_object_id
+
+    path = (okhotsk_dir / "TA.POKR..BHZ.mseed").resolve()
+    # a document as sparkseis 0.1.0 indexed it (hashed id): re-indexing must replace it, not add one
+    fresh_db.wf_miniseed.insert_one({"_id": stable_object_id("wf_miniseed", str(path.parent), path.name, 0), "sta": "POKR"})
+    import_folder(fresh_db, okhotsk_dir)
+    import_folder(fresh_db, okhotsk_dir)
+    assert fresh_db.wf_miniseed.count_documents({}) == 6
+    import_folder(fresh_db, rf_dir)  # 13 earthquakes, three channels each
+    docs = list(fresh_db.wf_miniseed.find({}).sort("_id", 1))
+    seconds = [int(d["starttime"]) for d in docs]
+    assert len(docs) == 45 and seconds == sorted(seconds)  # _id order is data-time order: one event's records sit together
+    assert all(int(d["_id"].generation_time.timestamp()) == int(d["starttime"]) for d in docs)
