@@ -45,7 +45,49 @@ class ScanResult:
     skipped_records: int = 0  # records holding no samples at a rate (log/ASCII channels)
 
 
+def _segments_from_tracelist(path: str | os.PathLike) -> ScanResult | None:
+    """The file's segments as libmseed groups them (C speed, no Python per record), or None when
+    that grouping cannot be used as is: a segment's records are not one run of equal-length
+    records in file order (interleaved channels, out-of-order records), or some bytes of the
+    file belong to no record (damage, truncation)."""
+    try:
+        traces = pymseed.MS3TraceList.from_file(str(path), unpack_data=False, record_list=True)
+    except (pymseed.MiniSEEDError, ValueError):
+        return None
+    result, covered = ScanResult(), 0
+    for trace in traces:
+        for seg in trace:
+            records = seg.recordlist._list
+            first, last = records.first, records.last
+            reclen, count = int(first.msr.reclen), int(records.recordcnt)
+            foff, nbytes = int(first.fileoffset), int(last.fileoffset) + int(last.msr.reclen) - int(first.fileoffset)
+            if int(last.msr.reclen) != reclen or nbytes != count * reclen:
+                return None
+            covered += nbytes
+            if not seg.samprate > 0:
+                result.skipped_records += count
+                continue
+            net, sta, loc, chan = pymseed.sourceid2nslc(trace.sourceid)
+            start = seg.starttime / 1e9
+            npts = int(seg.samplecnt)
+            rate = float(seg.samprate)
+            result.segments.append(Segment(net, sta, loc, chan, rate, start, start + (npts - 1) / rate, npts, foff, nbytes))
+    if covered != os.path.getsize(path):  # bytes no record accounts for: let the walk find the damage
+        return None
+    result.segments.sort(key=lambda s: s.foff)
+    spans = [(s.foff, s.foff + s.nbytes) for s in result.segments]
+    if any(a_end > b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:])):
+        return None
+    return result
+
+
 def scan_mseed(path: str | os.PathLike) -> ScanResult:
+    """The file's segments: as libmseed's trace list groups them when each is one run of records
+    (the common case), else from a walk over every record (below)."""
+    return _segments_from_tracelist(path) or _walk_records(path)
+
+
+def _walk_records(path: str | os.PathLike) -> ScanResult:
     """Walk the records of a miniSEED file (libmseed, through pymseed) and group them, per
     channel (net, sta, loc, chan), into time-contiguous segments; a rate change or a
     gap/overlap starts a new segment. Channels may be interleaved (multiplexed files): a

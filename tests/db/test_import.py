@@ -190,13 +190,14 @@ def _obspy_segments(path):
 def test_indexer_agrees_with_obspy_record_headers(data_dir, tmp_path):
     import obspy
 
-    from sparkseis.db.mseed_index import scan_mseed
+    from sparkseis.db.mseed_index import _segments_from_tracelist, scan_mseed
 
     # a file holding several channels too
     st = obspy.read(str(data_dir / "okhotsk_2013" / "TA.POKR..BH?.mseed"))
     st.trim(st[0].stats.starttime, st[0].stats.starttime + 600)
     st.write(str(tmp_path / "mux.mseed"), format="MSEED", reclen=512)
     files = sorted(data_dir.rglob("*.mseed")) + [tmp_path / "mux.mseed"]
+    assert all(_segments_from_tracelist(p) is not None for p in files)  # libmseed's grouping is used, not the walk
     for path in files:
         ours = scan_mseed(path)
         assert ours.problem is None
