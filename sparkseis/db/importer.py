@@ -93,7 +93,8 @@ def folder_files(folder: str | Path) -> list[Path]:
 
 
 # below this many bytes of files a serial import is faster than starting Spark (measured:
-# 446 MB, 2,000 waveforms in 34 files: serial 12.5 s; Spark local[2] start-up alone 8-10 s)
+# 446 MB, 2,000 waveforms in 34 files: serial 4.6 s; Spark local[2] start-up alone 8-10 s,
+# so two cores only pay off from about 9,000 such waveforms, 2 GB)
 SPARK_IMPORT_BYTES = 2_000_000_000
 
 
