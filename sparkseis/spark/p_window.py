@@ -245,9 +245,9 @@ def print_report(r: dict[str, Any]) -> None:
         print(f"records      : {r['stored']} in the database for this run (acknowledged {r['acknowledged_live']} live + "
               f"{r['acknowledged_dead']} dead)")
         print(f"replaced     : {replaced.get('documents', 0)} older windows, {replaced.get('cemetery', 0)} older cemetery records")
-    print(f"time         : {total:.1f} s in all ({n / total if total > 0 else float('nan'):.1f} waveforms/s): "
-          f"start-up {r['startup_s']:.1f} s" + (f", warm-up {r['warm_up_s']:.1f} s" if r.get("warm_up_s") else "")
-          + f", job {wall:.1f} s ({n / wall if wall > 0 else float('nan'):.1f} waveforms/s)")  # fmt: skip
+    print(f"wall time    : {wall:.1f} s job ({n / wall if wall > 0 else float('nan'):.1f} waveforms/s), {total:.1f} s with start-up "
+          f"({n / total if total > 0 else float('nan'):.1f} waveforms/s); start-up {r['startup_s']:.1f} s"
+          + (f", warm-up {r['warm_up_s']:.1f} s" if r.get("warm_up_s") else ""))  # fmt: skip
     if r.get("step_ms"):
         steps = r["step_ms"]
         print(f"per waveform : {sum(steps.values()):.2f} ms of worker time: " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
