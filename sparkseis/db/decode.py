@@ -13,11 +13,11 @@ def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:
         if doc.get("format") == "mseed" or collection == "wf_miniseed":
             ident = tuple(doc.get(k) for k in ("net", "sta", "loc", "chan"))
             channel = (ident[0], ident[1], ident[2] or "", ident[3]) if None not in (ident[0], ident[1], ident[3]) else None
-            tr = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"], channel)
-            if tr.stats.npts != doc.get("npts", tr.stats.npts):
-                raise SampleReadError(f"segment decodes to {tr.stats.npts} samples, document says {doc['npts']}")
-            d = documents.timeseries_from_document(doc, tr.data, collection)
-            d.t0, d.dt = float(tr.stats.starttime.timestamp), float(tr.stats.delta)
+            seg = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"], channel)
+            if len(seg.data) != doc.get("npts", len(seg.data)):
+                raise SampleReadError(f"segment decodes to {len(seg.data)} samples, document says {doc['npts']}")
+            d = documents.timeseries_from_document(doc, seg.data, collection)
+            d.t0, d.dt = seg.t0, seg.dt
             return d
         if doc.get("storage_mode") == "gridfs":
             samples = read_gridfs_samples(db, doc["gridfs_id"], int(doc["npts"]), int(doc.get("ncomponents", 1)))
