@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import obspy.signal.detrend as obspy_detrend
-import obspy.signal.filter as obspy_filter
 import scipy.signal
 
 from sparkseis.core.decorator import seismic_function
@@ -38,6 +36,8 @@ def detrend(d: BasicSeismic, type: str = "constant", **options) -> BasicSeismic:
     elif type == "linear":
         d.data = scipy.signal.detrend(d.data, axis=-1, type="linear")
     else:
+        import obspy.signal.detrend as obspy_detrend  # here: obspy.signal costs every Spark worker 0.6 s to import
+
         func = getattr(obspy_detrend, type)
         for row in _rows(d):
             row[:] = func(row.copy(), **options)
@@ -59,6 +59,8 @@ def _check_filter(type: str = "bandpass", **options) -> None:
 @seismic_function(validate=_check_filter)
 def filter(d: BasicSeismic, type: str = "bandpass", **options) -> BasicSeismic:
     """Butterworth filter (ObsPy's obspy.signal.filter): freq/freqmin/freqmax in Hz, corners, zerophase."""
+    import obspy.signal.filter as obspy_filter  # here: see detrend
+
     func = getattr(obspy_filter, type)
     df = d.samprate()
     for row in _rows(d):
