@@ -169,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     p_shell = sub.add_parser("shell", help="a pyspark shell with sparkseis' Spark settings and event log")
     p_shell.add_argument("pyspark_args", nargs=argparse.REMAINDER, help="passed to pyspark")
     p_shell.set_defaults(func=_shell_command)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "shell":
+        args.pyspark_args = [*extra, *args.pyspark_args]  # pyspark's own flags (--master, --conf ...) go to pyspark
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)

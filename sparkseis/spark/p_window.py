@@ -58,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="complete the output tag's unfinished run: process only inputs without an output")
     p.add_argument("--count-only", action="store_true", help="reduce each datum to its live flag and count; save nothing")
     p.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else conf/spark/spark-defaults.conf: local[*,4])")
-    p.add_argument("--warm-up", action="store_true", help="start the Python workers and load the TauP model in a separate, labelled "
-                   "Spark job before the run (the run's own first tasks pay that cost otherwise)")
+    p.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                   help="skip the warm-up: by default a separate Spark job labelled 'warm-up' first starts the Python workers, "
+                   "imports sparkseis and loads the TauP model, so that the job's own clock measures the work (the summary "
+                   "shows the warm-up's time; the whole run takes as long either way)")
     p.add_argument("--time-steps", action="store_true", help="time every step on the workers and print ms per waveform for each")
     p.add_argument("--version", action="version", version=f"sparkseis {__version__}")
     return p
