@@ -5,8 +5,9 @@ channels: the miniSEED records are copied byte for byte, only the 5-character st
 in each record header is changed, so samples and rates are the real ones. With
 many_events=True (the default) every replica station also gets its own earthquake: its
 records' start times move by 2 hours per station (the hour field, carried into day and
-year), and its source is the real one moved by the same time, at its own depth (10..690 km),
-so neither travel times nor source matches can be cached across replicas. The replica's
+year), and its source is the real one moved by the same time, at a depth of its own among 681
+(10..690 km in 1 km steps, taken in turn: up to 2,043 waveforms no two stations share a
+depth, beyond that depths recur and travel-time tables get reused, as in real catalogues). The replica's
 channel documents keep the real station's coordinates. A manifest (CSV) says which real
 trace each replica copies, its time shift and its source depth.
 """
