@@ -67,7 +67,7 @@ def _import_command(args: argparse.Namespace) -> int:
 
 
 def _saved_tag(args: argparse.Namespace):
-    """(client, database) holding wf_TimeSeries documents under args.tag; RuntimeError otherwise."""
+    """The database holding wf_TimeSeries documents under args.tag; RuntimeError otherwise."""
     from sparkseis.db.client import Client
 
     client = Client(args.mongo_uri)
@@ -76,13 +76,13 @@ def _saved_tag(args: argparse.Namespace):
         raise RuntimeError(f"database {args.db!r} does not exist at {client!r}")
     if db.wf_TimeSeries.find_one({"data_tag": args.tag}, {"_id": 1}) is None:
         raise RuntimeError(f"no saved windows with data_tag {args.tag!r} in database {args.db!r} (wf_TimeSeries)")
-    return client, db
+    return db
 
 
 def _plot_command(args: argparse.Namespace) -> int:
     from sparkseis.plot import record_section
 
-    _, db = _saved_tag(args)
+    db = _saved_tag(args)
     docs = list(db.wf_TimeSeries.find({"data_tag": args.tag}, {"_id": 1, "epicentral_distance": 1}).sort("epicentral_distance", 1))
     step = max(1, -(-len(docs) // args.max_traces))
     chosen = docs[::step]
@@ -97,7 +97,7 @@ def _export_command(args: argparse.Namespace) -> int:
     from sparkseis.spark.arrow import export_parquet
     from sparkseis.spark.session import session
 
-    _, db = _saved_tag(args)  # before Spark starts
+    db = _saved_tag(args)  # before Spark starts
     spark = session(app_name=f"sparkseis export {args.tag}")
     try:
         rows = export_parquet(db, args.tag, args.parquet, spark)

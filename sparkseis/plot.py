@@ -11,14 +11,14 @@ import numpy as np
 from sparkseis.core.seismic import BasicSeismic
 
 
-def _figure(figsize: tuple[float, float]):
+def _figure(figsize: tuple[float, float], rows: int = 1):
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("module://matplotlib_inline.backend_inline", "nbagg", "widget", "ipympl"):
         matplotlib.use("Agg")  # a file, not a window: works without a display
     import matplotlib.pyplot as plt
 
-    return plt.subplots(figsize=figsize)
+    return plt.subplots(rows, 1, figsize=figsize, sharex=True)
 
 
 def _label(d: BasicSeismic) -> str:
@@ -62,9 +62,7 @@ def record_section(data: Iterable[BasicSeismic], output: str | Path | None = Non
 def before_after(raw: BasicSeismic, processed: BasicSeismic, output: str | Path | None = None, title: str | None = None):
     """One datum before and after the processing chain on one time axis (s relative to P when
     the processed datum is relative, else UTC epoch s); returns the Figure (a PNG if output)."""
-    fig, top = _figure((10, 5))
-    top.remove()
-    top, bottom = fig.subplots(2, 1, sharex=True)
+    fig, (top, bottom) = _figure((10, 5), rows=2)
     shift = processed.t0shift if processed.time_is_relative() and processed.t0shift is not None else 0.0
     for ax, d, name in ((top, raw, "raw"), (bottom, processed, "processed")):
         t = d.t0 + d.dt * np.arange(d.npts) - (shift if d.time_is_UTC() else 0.0)

@@ -41,16 +41,6 @@ class PartitionPlan:
         return f"{self.total:,} {collection} in {len(self.ranges)} ranges, read by {'position' if self.by_position else '_id range'}"
 
 
-def count_matching(collection, query: dict) -> int:
-    """Documents matching query (falls back to counting ids where the server cannot aggregate)."""
-    if not query:
-        return collection.estimated_document_count()
-    try:
-        return collection.count_documents(query)
-    except OperationFailure:
-        return sum(1 for _ in collection.find(query, {"_id": 1}))
-
-
 def default_partitions(total: int, cores: int, per_partition: int) -> int:
     """A multiple of the cores, at least two tasks per core (the progress bar moves), with at most
     per_partition documents each."""

@@ -28,13 +28,16 @@ def _worst(d: BasicSeismic):
     return worst[0] if worst else None
 
 
-def kill_reason(d: BasicSeismic, mask_numbers: bool = True) -> str:
-    """Why a datum died: its worst log entry, with numbers masked so that reasons group."""
-    worst = _worst(d)
+def _reason(worst, mask_numbers: bool) -> str:
     if worst is None:
         return "killed without a logged reason"
     message = _NUMBER.sub("#", worst.message) if mask_numbers else worst.message
     return f"{worst.algorithm}: {message}"
+
+
+def kill_reason(d: BasicSeismic, mask_numbers: bool = True) -> str:
+    """Why a datum died: its worst log entry, with numbers masked so that reasons group."""
+    return _reason(_worst(d), mask_numbers)
 
 
 def merge_value_ranges(into: list[list[float]], other: list[list[float]]) -> list[list[float]]:
@@ -68,10 +71,11 @@ class DataTally:
             self.live += 1
             return
         self.dead += 1
-        reason = kill_reason(d)
-        self.killed_by[reason] = self.killed_by.get(reason, 0) + 1
-        self.examples.setdefault(reason, kill_reason(d, mask_numbers=False))
         worst = _worst(d)
+        reason = _reason(worst, mask_numbers=True)
+        self.killed_by[reason] = self.killed_by.get(reason, 0) + 1
+        if reason not in self.examples:
+            self.examples[reason] = _reason(worst, mask_numbers=False)
         if worst is not None:
             values = [float(m.group()) for m in _NUMBER.finditer(worst.message)]
             self.value_ranges[reason] = merge_value_ranges(self.value_ranges.get(reason, []), [[v, v] for v in values])

@@ -5,6 +5,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from sparkseis.db.arrow import timeseries_from_table
 from sparkseis.spark.arrow import export_parquet, from_dataframe, tag_dataframe, to_dataframe
 from sparkseis.spark.p_window import build_parser, run
 from sparkseis.spark.reader import read_distributed_data
@@ -29,6 +30,9 @@ def test_parquet_export_has_one_row_per_live_window_with_gridfs_samples(spark, s
                                                                           "Ptime": row.Ptime}), collection="wf_TimeSeries")  # fmt: skip
         assert np.array_equal(np.asarray(row.samples), stored.data)
         assert row.t0 == stored.t0 and row.dt == stored.dt and row.npts == stored.npts and row.time_standard == "Relative"
+    # and back to TimeSeries straight from the Parquet table, without Spark
+    back = timeseries_from_table(table)
+    assert len(back) == rows and all(d.time_is_relative() and d.npts == len(s) for d, s in zip(back, frame["samples"]))
 
 
 def test_dataframe_round_trip_keeps_samples_and_times(spark, shipped_db, saved):
