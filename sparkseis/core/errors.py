@@ -25,17 +25,31 @@ class LogEntry(NamedTuple):
     message: str
     severity: ErrorSeverity
 
+    @property
+    def badness(self) -> ErrorSeverity:
+        """The severity, under MsPASS's name for it."""
+        return self.severity
 
-class SeismicError(Exception):
-    """An error raised by sparkseis code, carrying a severity."""
 
-    def __init__(self, message: str, severity: ErrorSeverity = ErrorSeverity.Fatal):
+class SparkseisError(Exception):
+    """The base of every exception sparkseis defines."""
+
+
+class SeismicError(SparkseisError):
+    """An error raised by sparkseis code, carrying a message and a severity (MsPASSError's shape)."""
+
+    def __init__(self, message: str = "", severity: ErrorSeverity | str = ErrorSeverity.Fatal):
         super().__init__(message)
-        self.severity = severity
+        self.message = str(message)
+        self.severity = ErrorSeverity[severity] if isinstance(severity, str) else ErrorSeverity(severity)
 
 
-class ArgumentError(ValueError):
+class ArgumentError(SparkseisError, ValueError):
     """A caller passed arguments that can never work (raised, never turned into a kill)."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong type (a TypeError too, where MsPASS raises one)."""
 
 
 class MetadataKeyError(KeyError):
@@ -53,11 +67,22 @@ class ErrorLogger:
     def __init__(self, entries: list | None = None):
         self._entries: list[LogEntry] = [LogEntry(a, m, ErrorSeverity(s)) for a, m, s in (entries or [])]
 
-    def log_error(self, algorithm: str, message: str, severity: ErrorSeverity | int | str = ErrorSeverity.Invalid) -> None:
-        """Append an entry; `severity` may be an ErrorSeverity, its value or its name."""
+    def log_error(self, algorithm: str | SeismicError, message: str | None = None,
+                  severity: ErrorSeverity | int | str = ErrorSeverity.Invalid) -> int:  # fmt: skip
+        """Append an entry and return the log's size. `severity` may be an ErrorSeverity, its value
+        or its name; a SeismicError alone logs its message and severity under "SeismicError"."""
+        if isinstance(algorithm, SeismicError) and message is None:
+            algorithm, message, severity = "SeismicError", algorithm.message, algorithm.severity
+        if message is None:
+            raise ArgumentTypeError("log_error: give (algorithm, message[, severity]) or one SeismicError")
         if isinstance(severity, str):
             severity = ErrorSeverity[severity]
         self._entries.append(LogEntry(str(algorithm), str(message), ErrorSeverity(severity)))
+        return len(self._entries)
+
+    def log_verbose(self, algorithm: str, message: str) -> int:
+        """Log an Informational entry; returns the log's size."""
+        return self.log_error(algorithm, message, ErrorSeverity.Informational)
 
     def get_error_log(self) -> list[LogEntry]:
         return list(self._entries)

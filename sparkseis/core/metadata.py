@@ -49,7 +49,46 @@ class Metadata:
         return key in self
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The value of key, or default when it is not defined."""
         return self[key] if key in self else default
+
+    def put(self, key: str, value: Any) -> None:
+        """Set key to value (MsPASS's spelling of d[key] = value)."""
+        self[key] = value
+
+    # MsPASS's typed accessors: the value converted, a missing key an error
+    def put_double(self, key: str, value: float) -> None:
+        self[key] = float(value)
+
+    def put_long(self, key: str, value: int) -> None:
+        self[key] = int(value)
+
+    def put_string(self, key: str, value: str) -> None:
+        self[key] = str(value)
+
+    def put_bool(self, key: str, value: bool) -> None:
+        self[key] = bool(value)
+
+    put_int = put_long
+
+    def get_double(self, key: str) -> float:
+        return float(self[key])
+
+    def get_long(self, key: str) -> int:
+        return int(self[key])
+
+    def get_string(self, key: str) -> str:
+        return str(self[key])
+
+    def get_bool(self, key: str) -> bool:
+        return bool(self[key])
+
+    get_int = get_long
+
+    def change_key(self, old: str, new: str) -> None:
+        """Rename key old to new (nothing happens when old is not defined)."""
+        if old in self._md:
+            self[new] = self._md.pop(old)
 
     def erase(self, key: str) -> None:
         """Remove `key` if present (no error if it is not); keys served by the object stay."""

@@ -21,7 +21,7 @@ class TimeReferenceType(Enum):
     """Whether a datum's t0 is an epoch time (UTC) or relative to some event."""
 
     UTC = "UTC"
-    Relative = "relative"
+    Relative = "Relative"
 
 
 class BasicSeismic(Metadata):
@@ -42,7 +42,24 @@ class BasicSeismic(Metadata):
         tref: TimeReferenceType = TimeReferenceType.UTC,
         npts: int | None = None,
     ):
-        """Samples (or npts zeros), t0 (s), dt (s), header, and the time reference."""
+        """Samples (or npts zeros), t0 (s), dt (s), header, and the time reference: a live datum.
+
+        MsPASS's constructors work too: `TimeSeries(n)` is n zero samples, dead, relative time,
+        dt 1 s; `TimeSeries(metadata)` takes npts, delta, starttime and time_standard (and
+        t0_shift) from the header, zero samples, dead; `TimeSeries(other)` copies other.
+        """
+        if isinstance(data, BasicSeismic) and t0 == 0.0 and metadata is None:
+            self.__setstate__(data.__getstate__())
+            self._md, self.data = dict(data._md), data.data.copy()
+            return
+        if isinstance(data, (int, np.integer)) and not isinstance(data, bool):
+            self._init_basic(0.0, 1.0, metadata, TimeReferenceType.Relative)
+            self.set_npts(int(data))
+            self.live = False
+            return
+        if isinstance(data, (dict, Metadata)) and metadata is None:
+            self._init_from_header(data)
+            return
         self._init_basic(t0, dt, metadata, tref)
         if data is None:
             self.set_npts(npts or 0)
@@ -51,6 +68,26 @@ class BasicSeismic(Metadata):
         expected = (self.components, "npts") if self.components else ("npts",)
         if self.data.ndim != len(expected) or (self.components and self.data.shape[0] != self.components):
             raise ValueError(f"{type(self).__name__} samples must be shaped ({', '.join(map(str, expected))}), got {self.data.shape}")
+
+    def _init_from_header(self, header: dict | Metadata) -> None:
+        md = header.todict() if isinstance(header, Metadata) else dict(header)
+        try:
+            dt = float(md["delta"]) if "delta" in md else 1.0 / float(md["sampling_rate"])
+            t0 = float(md.get("starttime", md.get("t0", 0.0)))
+            npts = int(md.get("npts", 0))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"{type(self).__name__}(metadata) needs delta (or sampling_rate), starttime and npts: {err}") from None
+        standard = md.get("time_standard", "UTC")
+        self._init_basic(t0, dt, md, TimeReferenceType.Relative if standard == "Relative" else TimeReferenceType.UTC)
+        if standard not in ("UTC", "Relative"):
+            self.elog.log_error(type(self).__name__, f"time_standard {standard!r} is neither UTC nor Relative: set to Relative",
+                                ErrorSeverity.Complaint)  # fmt: skip
+            self.tref = TimeReferenceType.Relative
+        shift = md.get("t0_shift")
+        if self.time_is_relative() and shift is not None:
+            self.t0shift = float(shift)
+        self.set_npts(npts)
+        self.live = False
 
     def set_npts(self, npts: int) -> None:
         """Resize to npts zero samples."""
@@ -75,7 +112,12 @@ class BasicSeismic(Metadata):
 
     # --- liveness -------------------------------------------------------
     def kill(self) -> None:
+        """Mark the datum dead (its samples stay)."""
         self.live = False
+
+    def set_live(self) -> None:
+        """Mark the datum live."""
+        self.live = True
 
     def dead(self) -> bool:
         return not self.live
@@ -83,7 +125,28 @@ class BasicSeismic(Metadata):
     # --- time axis ------------------------------------------------------
     @property
     def npts(self) -> int:
+        """Number of samples; setting it resizes to that many zero samples (as MsPASS's set_npts)."""
         return int(self.data.shape[-1])
+
+    @npts.setter
+    def npts(self, value: int) -> None:
+        self.set_npts(value)
+
+    def set_t0(self, t0: float) -> None:
+        """Set the time of the first sample (s)."""
+        self.t0 = float(t0)
+
+    def starttime(self) -> float:
+        """Time (s) of the first sample."""
+        return self.t0
+
+    def time_axis(self) -> np.ndarray:
+        """Times (s) of every sample: t0 + i*dt."""
+        return self.t0 + np.arange(self.npts) * self.dt
+
+    def force_t0_shift(self, t0shift: float) -> None:
+        """Record t0shift (s) as the shift that made this relative datum, so rtoa can undo it."""
+        self.t0shift = float(t0shift)
 
     def time(self, i: int) -> float:
         """Time (s) of sample i."""
@@ -182,7 +245,10 @@ def _refuse_endtime(d: BasicSeismic, value: Any) -> None:
 
 
 def _set_time_standard(d: BasicSeismic, value: Any) -> None:
-    tref = TimeReferenceType.UTC if str(value).upper() == "UTC" else TimeReferenceType.Relative
+    try:
+        tref = TimeReferenceType(value)
+    except ValueError:
+        raise ValueError(f"time_standard must be 'UTC' or 'Relative', got {value!r}") from None
     d.force_time_reference(tref, d.t0shift if tref is TimeReferenceType.Relative else None)
 
 
@@ -196,7 +262,7 @@ BasicSeismic._served = {
     "starttime": (lambda d: d.t0, lambda d, v: setattr(d, "t0", float(v))),
     "t0": (lambda d: d.t0, lambda d, v: setattr(d, "t0", float(v))),
     "endtime": (lambda d: d.endtime(), _refuse_endtime),
-    "time_standard": (lambda d: "UTC" if d.time_is_UTC() else "Relative", _set_time_standard),
+    "time_standard": (lambda d: d.tref.value, _set_time_standard),
 }
 
 

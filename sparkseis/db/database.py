@@ -16,9 +16,11 @@ from pymongo.database import Database as MongoDatabase
 from pymongo.errors import OperationFailure
 
 from sparkseis import config
-from sparkseis.core.seismic import BasicSeismic, TimeSeries
+from sparkseis.core.errors import ArgumentError, ArgumentTypeError
+from sparkseis.core.seismic import BasicSeismic, Seismogram
 from sparkseis.db import metadata_import
 from sparkseis.db.decode import decode_waveform
+from sparkseis.db.documents import dead_timeseries
 from sparkseis.db.ids import stable_object_id, time_ordered_id
 from sparkseis.db.mseed_index import scan_mseed, segment_documents
 from sparkseis.db.normalize import Matcher, ObjectIdDBMatcher, ObjectIdMatcher
@@ -30,14 +32,14 @@ log = logging.getLogger(__name__)
 
 INDEXES = {
     "wf_miniseed": [[("net", 1), ("sta", 1), ("chan", 1), ("starttime", 1)], [("dfile", 1), ("foff", 1)]],
-    "wf_TimeSeries": [[("data_tag", 1)], [("net", 1), ("sta", 1), ("chan", 1), ("t0", 1)], [("wf_miniseed_id", 1)]],
+    "wf_TimeSeries": [[("data_tag", 1)], [("net", 1), ("sta", 1), ("chan", 1), ("t0", 1)], [("wf_miniseed_id", 1)],
+                      [("run_id", 1), ("parent_id", 1)]],
     "channel": [[("net", 1), ("sta", 1), ("chan", 1), ("loc", 1), ("starttime", 1)]],
     "site": [[("net", 1), ("sta", 1), ("starttime", 1)]],
     "source": [[("time", 1)]],
     "cemetery": [[("data_tag", 1)], [("run_id", 1), ("parent_id", 1)]],
     "jobs": [[("data_tag", 1), ("started", -1)]],
 }
-INDEXES["wf_TimeSeries"].append([("run_id", 1), ("parent_id", 1)])
 # what pymongo's GridFS creates before its first write; reads and deletes by file need them
 GRIDFS_INDEXES = {"fs.chunks": ([("files_id", 1), ("n", 1)], True), "fs.files": ([("filename", 1), ("uploadDate", 1)], False)}
 
@@ -46,14 +48,16 @@ def as_matchers(db: Any, normalize: Iterable[Any] | None, cached: bool = True) -
     """Matchers from a normalize list: Matcher objects as they are, collection names as MsPASS
     reads them (ObjectId match of `<name>_id`, copying every field): the collection loaded once
     (cached, for a whole job) or one lookup by _id per datum (for a single read)."""
+    if isinstance(normalize, (str, bytes, dict)) or (normalize is not None and not isinstance(normalize, Iterable)):
+        raise ArgumentTypeError(f"normalize must be a list of matchers or collection names, got {type(normalize).__name__}")
     out = []
     for item in normalize or []:
-        if isinstance(item, Matcher):
-            out.append(item)
+        if isinstance(item, Matcher) or callable(getattr(item, "find_one", None)):
+            out.append(item)  # a duck-typed matcher too (find_one and normalize, as MsPASS's BasicMatcher)
         elif isinstance(item, str):
             out.append((ObjectIdMatcher if cached else ObjectIdDBMatcher)(db, item, attributes_to_load=None))
         else:
-            raise TypeError(f"normalize entries must be matchers or collection names, got {type(item).__name__}")
+            raise ArgumentTypeError(f"normalize entries must be matchers or collection names, got {type(item).__name__}")
     return out
 
 class Database(MongoDatabase):
@@ -90,10 +94,17 @@ class Database(MongoDatabase):
             self[collection].bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False)
         return len(docs)
 
-    def index_mseed_file(self, path: str | os.PathLike, collection: str = "wf_miniseed") -> dict[str, Any]:
-        """One document per contiguous segment of a miniSEED file; a corrupt file is reported
-        in `elog` and what precedes the damage is still indexed. Re-indexing replaces."""
-        path = Path(path).resolve()
+    def index_mseed_file(self, dfile: str | os.PathLike, dir: str | os.PathLike | None = None, collection: str = "wf_miniseed",
+                         segment_time_tears: bool = True, elog_collection: str = "elog", return_ids: bool = False,
+                         normalize_channel: bool = False, verbose: bool = False) -> dict[str, Any]:  # fmt: skip
+        """One document per contiguous segment of the miniSEED file dfile (in folder dir, as
+        MsPASS); a corrupt file is reported in `elog` and what precedes the damage is still
+        indexed. Re-indexing replaces. Segments always end at time tears; return_ids adds the
+        documents' ids under "ids"."""
+        if not segment_time_tears or normalize_channel or elog_collection != "elog":
+            raise ArgumentError("index_mseed_file: segment_time_tears=False, normalize_channel=True and another "
+                                "elog_collection are not supported (normalize with a matcher when reading)")  # fmt: skip
+        path = (Path(dir) / dfile if dir is not None else Path(dfile)).resolve()
         try:
             result = scan_mseed(path)
         except OSError as err:
@@ -106,10 +117,6 @@ class Database(MongoDatabase):
             log.info("%s: %d records without a sampling rate (log channels) not indexed", path, result.skipped_records)
         for doc in docs:
             doc["_id"] = time_ordered_id(doc["starttime"], "wf_miniseed", doc["dir"], doc["dfile"], doc["foff"])
-        # documents indexed before ids were time-ordered (sparkseis 0.1.0) are replaced too
-        legacy = [stable_object_id("wf_miniseed", doc["dir"], doc["dfile"], doc["foff"]) for doc in docs]
-        if legacy:
-            self[collection].delete_many({"_id": {"$in": legacy}})
         self._replace_all(collection, docs)
         if problem:
             log.warning("%s: %s", path, problem)
@@ -119,11 +126,12 @@ class Database(MongoDatabase):
                  "time": datetime.datetime.now(datetime.UTC)},  # fmt: skip
                 upsert=True,
             )
-        return {"file": str(path), "segments": len(docs), "problem": problem}
-
-    def index_mseed_directory(self, folder: str | os.PathLike, pattern: str = "*.mseed", collection: str = "wf_miniseed") -> list[dict]:
-        """index_mseed_file over every file matching pattern below folder (sorted, recursive)."""
-        return [self.index_mseed_file(p, collection) for p in sorted(Path(folder).rglob(pattern)) if p.is_file()]
+        if verbose:
+            log.info("%s: %d segments indexed%s", path, len(docs), f" ({problem})" if problem else "")
+        result = {"file": str(path), "segments": len(docs), "problem": problem}
+        if return_ids:
+            result["ids"] = [doc["_id"] for doc in docs]
+        return result
 
     def save_inventory(self, inventory_or_path: Any) -> dict[str, int]:
         """site and channel documents from an ObsPy Inventory or a StationXML file."""
@@ -139,40 +147,72 @@ class Database(MongoDatabase):
         return {"source": self._replace_all("source", docs), "skipped": skipped}
 
     # --- read ---------------------------------------------------------------
-    def read_data(self, doc_or_id: Any, collection: str = "wf_miniseed", normalize: list[Matcher | str] | None = None,
-                  data_tag: str | None = None) -> TimeSeries:  # fmt: skip
-        """A TimeSeries from one wf_miniseed or wf_TimeSeries document (or its _id).
+    def read_data(self, id_doc_or_cursor: Any, mode: str = "promiscuous", normalize: list[Matcher | str] | None = None,
+                  normalize_ensemble: Any = None, load_history: bool = False, exclude_keys: list[str] | None = None,
+                  collection: str | None = None, data_tag: str | None = None, **unused: Any) -> BasicSeismic:  # fmt: skip
+        """A TimeSeries from one document (or its _id) of collection ("wf" means wf_TimeSeries, as in
+        MsPASS; by default wf_TimeSeries, or wf_miniseed for a miniSEED index document given as a
+        dict). The datum's header holds the document's fields, `_id` included, less exclude_keys.
 
-        Unreadable samples give a dead datum whose log says why. An id that is not there
-        (or not under data_tag) is a LookupError.
+        Unreadable samples, or an id that is not there (or not under data_tag), give a dead datum
+        whose log says why, as MsPASS does.
         """
-        doc = doc_or_id if isinstance(doc_or_id, dict) else None
+        if normalize_ensemble is not None or load_history:
+            raise ArgumentError("read_data: ensembles and object history are not supported")
+        doc = id_doc_or_cursor if isinstance(id_doc_or_cursor, dict) else None
+        if collection is None:
+            collection = "wf_miniseed" if doc is not None and doc.get("format") == "mseed" else "wf_TimeSeries"
+        collection = "wf_TimeSeries" if collection == "wf" else collection
         if doc is None:
-            query = {"_id": doc_or_id}
+            query = {"_id": id_doc_or_cursor}
             if data_tag is not None:
                 query["data_tag"] = data_tag
             doc = self[collection].find_one(query)
             if doc is None:
-                raise LookupError(f"no {collection} document with _id {doc_or_id}" + (f" and data_tag {data_tag!r}" if data_tag else ""))
+                why = f"no {collection} document with _id {id_doc_or_cursor}" + (f" and data_tag {data_tag!r}" if data_tag else "")
+                return dead_timeseries({"_id": id_doc_or_cursor}, collection, "read_data", why)
+        doc = {k: v for k, v in doc.items() if k not in (exclude_keys or ())}
         d = decode_waveform(self, doc, collection)
         for matcher in as_matchers(self, normalize, cached=False):
             d = apply_matcher(d, matcher)
         return d
 
     # --- save ---------------------------------------------------------------
-    def save_data(self, d: BasicSeismic, data_tag: str | None = None, storage_mode: str | None = None,
-                  collection: str = "wf_TimeSeries", output_dir: str | os.PathLike | None = None) -> dict[str, Any]:  # fmt: skip
-        """Save one datum: samples to GridFS or a new file, metadata to collection; a dead datum
-        goes to cemetery. Returns {"collection", "_id", "live"}."""
-        sink = WaveformSink(self, data_tag or "", storage_mode or config.get("storage", "mode", "gridfs"), output_dir, collection, batch_size=1)
-        doc_id = sink.add(d)
+    def save_data(self, mspass_object: BasicSeismic, return_data: bool = False, return_list: Iterable[str] = ("_id",),
+                  mode: str = "promiscuous", storage_mode: str | None = None, dir: str | os.PathLike | None = None,
+                  dfile: str | None = None, format: str | None = None, overwrite: bool = False,
+                  exclude_keys: Iterable[str] | None = None, collection: str | None = None, data_tag: str | None = None,
+                  cremate: bool = False, **unused: Any) -> Any:  # fmt: skip
+        """Save one datum: samples to GridFS or a new file in dir, metadata to collection; a dead
+        datum goes to cemetery (nowhere with cremate=True). MsPASS's returns: the datum itself
+        with its new `_id` (return_data=True), else {"is_live", and the return_list keys} (plus
+        "collection" and "live")."""
+        if format is not None or dfile is not None:
+            raise ArgumentError("save_data: samples are saved as float64 (GridFS or sample files); format= and dfile= are not supported")
+        if storage_mode is None:
+            storage_mode = config.get("storage", "mode", "gridfs")
+        if collection is None:
+            collection = "wf_Seismogram" if isinstance(mspass_object, Seismogram) else "wf_TimeSeries"
+        sink = WaveformSink(self, data_tag or "", storage_mode, dir, collection, batch_size=1, exclude_keys=exclude_keys,
+                            cremate=cremate)  # fmt: skip
+        doc_id = sink.add(mspass_object)
         sink.close()
-        return {"collection": collection if d.live else "cemetery", "_id": doc_id, "live": d.live}
+        live = mspass_object.live
+        if return_data:
+            if live:
+                mspass_object["_id"] = doc_id
+            return mspass_object
+        out: dict[str, Any] = {"is_live": live, "live": live, "collection": collection if live else "cemetery", "_id": doc_id}
+        for key in return_list if live else ():
+            if key != "_id" and mspass_object.is_defined(key):
+                out[key] = mspass_object[key]
+        return out
 
     def sink(self, data_tag: str, storage_mode: str = "gridfs", output_dir=None, collection="wf_TimeSeries", batch_size=64,
-             run_id: str = "", file_name: str | None = None) -> WaveformSink:  # fmt: skip
+             run_id: str = "", file_name: str | None = None, exclude_keys=None, cremate: bool = False) -> WaveformSink:  # fmt: skip
         """A batch writer for many data (what the Spark sink uses per partition)."""
-        return WaveformSink(self, data_tag, storage_mode, output_dir, collection, batch_size, run_id=run_id, file_name=file_name)
+        return WaveformSink(self, data_tag, storage_mode, output_dir, collection, batch_size, run_id=run_id, file_name=file_name,
+                            exclude_keys=exclude_keys, cremate=cremate)  # fmt: skip
 
     def delete_data_tag(self, data_tag: str, collection: str = "wf_TimeSeries") -> dict[str, int]:
         """Remove a tag's outputs: its documents, their GridFS or file samples and its cemetery records."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sparkseis.core.seismic import TimeSeries
 from sparkseis.db import documents
-from sparkseis.db.waveform_store import SampleReadError, read_file_samples, read_gridfs_samples, read_mseed_segment
+from sparkseis.db.mseed_decode import Expected, read_mseed_segment
+from sparkseis.db.waveform_store import SampleReadError, read_file_samples, read_gridfs_samples
 
 
 def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:
@@ -13,9 +14,8 @@ def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:
         if doc.get("format") == "mseed" or collection == "wf_miniseed":
             ident = tuple(doc.get(k) for k in ("net", "sta", "loc", "chan"))
             channel = (ident[0], ident[1], ident[2] or "", ident[3]) if None not in (ident[0], ident[1], ident[3]) else None
-            seg = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"], channel)
-            if len(seg.data) != doc.get("npts", len(seg.data)):
-                raise SampleReadError(f"segment decodes to {len(seg.data)} samples, document says {doc['npts']}")
+            expected = Expected(int(doc["npts"]), float(doc["starttime"]), float(doc["sampling_rate"]))
+            seg = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"], channel, expected)
             d = documents.timeseries_from_document(doc, seg.data, collection)
             d.t0, d.dt = seg.t0, seg.dt
             return d

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -42,12 +43,18 @@ def is_normalized_copy(key: str) -> bool:
     return False
 
 
-def header_document(d: BasicSeismic) -> dict[str, Any]:
-    """The datum's metadata to store, without normalized copies, input storage fields or derived keys."""
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and value != "" and not value.strip()
+
+
+def header_document(d: BasicSeismic, exclude_keys: Iterable[str] = ()) -> dict[str, Any]:
+    """The datum's metadata to store, without normalized copies, input storage fields, derived
+    keys, exclude_keys, or values that are all blanks (MsPASS drops those too)."""
+    excluded = set(exclude_keys)
     return {
         k: bson_value(v)
         for k, v in d.items()
-        if not is_normalized_copy(k) and k not in INPUT_STORAGE_KEYS and k not in DERIVED_KEYS
+        if not is_normalized_copy(k) and k not in INPUT_STORAGE_KEYS and k not in DERIVED_KEYS and k not in excluded and not _blank(v)
     }
 
 
@@ -60,26 +67,23 @@ def time_fields(d: BasicSeismic) -> dict[str, Any]:
         "sampling_rate": d.samprate(),
         "starttime": d.t0,
         "endtime": d.endtime(),
-        "time_standard": "UTC" if d.time_is_UTC() else "Relative",
+        "time_standard": d.tref.value,
         "t0_shift": d.t0shift,
         "utc_convertible": d.time_is_UTC() or d.t0shift is not None,
     }
 
 
-def error_log_document(d: BasicSeismic) -> list[dict]:
-    return d.elog.to_list()
-
-
 def restore_time(d: BasicSeismic, doc: dict) -> None:
     """Apply a stored document's time standard and shift to d."""
-    if doc.get("time_standard") == "Relative":
+    if doc.get("time_standard") == TimeReferenceType.Relative.value:
         shift = doc.get("t0_shift")
         d.force_time_reference(TimeReferenceType.Relative, None if shift is None or (isinstance(shift, float) and math.isnan(shift)) else shift)
 
 
 def timeseries_from_document(doc: dict, samples: np.ndarray, collection: str) -> BasicSeismic:
-    """A live TimeSeries (Seismogram for 3-row samples) from a stored document and its samples; `<collection>_id` links back."""
-    md = {k: v for k, v in doc.items() if k not in ("_id", "elog", "live")}
+    """A live TimeSeries (Seismogram for 3-row samples) from a stored document and its samples;
+    `_id` and `<collection>_id` link back."""
+    md = {k: v for k, v in doc.items() if k not in ("elog", "live")}
     md[f"{collection}_id"] = doc["_id"]
     dt = float(doc["dt"]) if "dt" in doc else 1.0 / float(doc["sampling_rate"])
     t0 = float(doc["t0"]) if "t0" in doc else float(doc["starttime"])
@@ -94,7 +98,7 @@ def dead_timeseries(doc: dict, collection: str, algorithm: str, reason: str) -> 
     """A dead, empty TimeSeries carrying the document's metadata and why it could not be read."""
     from sparkseis.core.errors import ErrorSeverity
 
-    md = {k: v for k, v in doc.items() if k not in ("_id", "elog", "live")}
+    md = {k: v for k, v in doc.items() if k not in ("elog", "live")}
     md[f"{collection}_id"] = doc.get("_id")
     dt = doc.get("dt") or (1.0 / doc["sampling_rate"] if doc.get("sampling_rate") else 1.0)
     d = TimeSeries(None, float(doc.get("t0", doc.get("starttime", 0.0)) or 0.0), float(dt), md)

@@ -1,10 +1,24 @@
-"""Plan a collection's matching documents as _id ranges in one streamed pass, holding a bounded
-number of boundaries, and read one range back the way the server does it fastest."""
+"""Plan a read as a snapshot of the _ids a query matches, split into partitions, and read a
+partition back as exactly those documents.
+
+A read sees the collection as it was planned: a task fetches the planned ids (`_id $in`, which
+every MongoDB answers from the `_id` index), never "whatever lies in a range or at a position
+now", so documents inserted meanwhile (the job's own outputs saved into the collection it
+reads, or another process's) are never inputs, and each planned input is read exactly once.
+A planned document deleted before its task ran comes back as None, for the caller to account.
+
+Small plans keep their ids in the plan itself; larger ones store them in the database
+(`read_snapshots`, chunks of CHUNK_IDS ids), so the driver holds O(partitions) whatever the
+collection's size.
+"""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import math
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,33 +26,45 @@ from pymongo.errors import OperationFailure
 
 log = logging.getLogger(__name__)
 
-# The planning pass keeps at most twice this many boundary candidates (flat driver memory
-# whatever the collection size); it also bounds the number of partitions.
-MAX_MARKS = 4096
+SNAPSHOT_COLLECTION = "read_snapshots"
+# ids per snapshot chunk document (about 17 bytes each in BSON: far below the 16 MB limit)
+CHUNK_IDS = 1000
+# plans of at most this many ids keep them inline (about 1 MB pickled with the tasks)
+INLINE_IDS = 50_000
+# snapshots are kept this long for RDDs computed again later, then expire
+SNAPSHOT_LIFETIME = datetime.timedelta(days=7)
+# ids per `$in` query when reading a partition
+FETCH_IDS = 500
+
+
+class SnapshotMissingError(RuntimeError):
+    """The stored snapshot a partition was planned from is gone (released or expired)."""
 
 
 @dataclass(frozen=True)
-class IdRange:
-    """Matches with lo <= _id < hi (None: open). offset and count say where the range sat among
-    the matches, in the server's _id order, when it was planned."""
+class ReadPartition:
+    """The planned ids of one partition: inline in `ids`, or chunks [first, last) of a stored
+    snapshot; `count` is how many."""
 
-    lo: Any
-    hi: Any
-    offset: int = 0
-    count: int = 0
+    index: int
+    count: int
+    ids: tuple = ()
+    snapshot: str | None = None
+    chunks: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
 class PartitionPlan:
-    """The ranges of a query's matches, how many matches there were, and how to read a range:
-    by _id range (the server has an index for it) or by position (it would scan for one)."""
+    """A query's matches as planned: the partitions, how many matches, and the stored snapshot
+    holding their ids (None when they are inline)."""
 
-    ranges: list[IdRange]
+    partitions: list[ReadPartition]
     total: int
-    by_position: bool
+    snapshot: str | None = None
 
     def describe(self, collection: str) -> str:
-        return f"{self.total:,} {collection} in {len(self.ranges)} ranges, read by {'position' if self.by_position else '_id range'}"
+        held = f"snapshot {self.snapshot}" if self.snapshot else "ids in the plan"
+        return f"{self.total:,} {collection} in {len(self.partitions)} partitions ({held})"
 
 
 def default_partitions(total: int, cores: int, per_partition: int) -> int:
@@ -47,99 +73,100 @@ def default_partitions(total: int, cores: int, per_partition: int) -> int:
     return cores * max(2, math.ceil(total / (cores * per_partition)))
 
 
-def _marks(collection, query: dict) -> tuple[list[tuple[int, Any]], int]:
-    """(position, _id) of every stride-th match in _id order, and the number of matches, from
-    one pass over the ids; the stride doubles whenever the list would outgrow 2 * MAX_MARKS."""
-    marks: list[tuple[int, Any]] = []
-    stride, n = 1, 0
-    for doc in collection.find(query, {"_id": 1}).sort("_id", 1).batch_size(10_000):
-        if n % stride == 0:
-            marks.append((n, doc["_id"]))
-            if len(marks) > 2 * MAX_MARKS:
-                marks = marks[::2]
-                stride *= 2
-        n += 1
-    return marks, n
+def _split(n_items: int, n_parts: int) -> list[tuple[int, int]]:
+    """[start, end) of n_parts contiguous shares of n_items whose sizes differ by at most one."""
+    return [(k * n_items // n_parts, (k + 1) * n_items // n_parts) for k in range(n_parts)]
 
 
-def uses_index(explain: dict) -> bool:
-    """Whether an explain() answer shows the query answered through an index (MongoDB's IXSCAN,
-    IDHACK or EXPRESS stages; SQLite-backed servers' 'USING INDEX') rather than a scan."""
-    text = str(explain.get("queryPlanner", {}).get("winningPlan", explain)).upper()
-    return any(word in text for word in ("IXSCAN", "IDHACK", "EXPRESS_IXSCAN", "USING INDEX", "USING PRIMARY KEY"))
+class _SnapshotWriter:
+    """Writes planned ids to the snapshot collection in chunks, as the planning pass streams them."""
+
+    def __init__(self, db, collection: str, chunk_ids: int):
+        self.coll = db[SNAPSHOT_COLLECTION]
+        self.id = f"{collection}-{uuid.uuid4().hex}"
+        self.collection, self.chunk_ids, self.chunks = collection, chunk_ids, 0
+        self.created = datetime.datetime.now(datetime.UTC)
+        _prepare(self.coll, self.created)
+
+    def write(self, ids: list) -> None:
+        self.coll.insert_one({"_id": f"{self.id}:{self.chunks:09d}", "snapshot": self.id, "seq": self.chunks,
+                              "collection": self.collection, "created": self.created, "ids": ids})  # fmt: skip
+        self.chunks += 1
 
 
-def _ranges_use_index(collection, query: dict, lo: Any, hi: Any) -> bool:
+def _prepare(coll, now: datetime.datetime) -> None:
+    """Index the snapshot collection (a TTL index where the server has them) and drop snapshots
+    older than SNAPSHOT_LIFETIME (servers without TTL indexes keep them otherwise)."""
     try:
-        return uses_index(collection.find(range_query(query, (lo, hi))).explain())
+        coll.create_index("created", expireAfterSeconds=int(SNAPSHOT_LIFETIME.total_seconds()))
     except OperationFailure:
-        return True  # cannot tell: _id ranges are correct everywhere
+        log.debug("no TTL index on %s: expired snapshots are removed by the next plan", coll.name)
+    coll.create_index([("snapshot", 1), ("seq", 1)])
+    coll.delete_many({"created": {"$lt": now - SNAPSHOT_LIFETIME}})
 
 
 def plan_partitions(collection, query: dict | None = None, npartitions: int | None = None, cores: int = 1,
-                    per_partition: int = 1000) -> PartitionPlan:  # fmt: skip
-    """Split the matches of query into npartitions _id ranges of near-equal size (default:
-    default_partitions), from one streamed pass over the matching ids; driver memory is
-    bounded by MAX_MARKS whatever the collection's size."""
-    query = query or {}
-    marks, total = _marks(collection, query)
+                    per_partition: int = 1000, inline_ids: int = INLINE_IDS, chunk_ids: int = CHUNK_IDS) -> PartitionPlan:  # fmt: skip
+    """Snapshot the _ids matching query (in _id order, one streamed pass) and split them into
+    npartitions near-equal contiguous partitions (default: default_partitions). At most
+    inline_ids ids stay in the plan; beyond that they go to the database in chunks of
+    chunk_ids, and a partition is a run of whole chunks (so at most one partition per chunk)."""
+    ids: list = []
+    writer: _SnapshotWriter | None = None
+    total = 0
+    for doc in collection.find(query or {}, {"_id": 1}).sort("_id", 1).batch_size(10_000):
+        ids.append(doc["_id"])
+        total += 1
+        if writer is None and total > inline_ids:
+            writer = _SnapshotWriter(collection.database, collection.name, chunk_ids)
+        if writer is not None:
+            while len(ids) >= chunk_ids:
+                writer.write(ids[:chunk_ids])
+                ids = ids[chunk_ids:]
     if npartitions is None:
         npartitions = default_partitions(total, cores, per_partition)
-    n = max(1, min(int(npartitions), total or 1, len(marks) or 1))
-    # boundary k: the mark nearest position k*total/n (mark i sits at position i * stride)
-    stride = marks[1][0] if len(marks) > 1 else 1
-    chosen = sorted({min(len(marks) - 1, round(k * total / n / stride)) for k in range(1, n)} - {0})
-    bounds = [marks[i] for i in chosen]
-    starts = [(0, marks[0][1] if marks else None)] + bounds
-    ranges = []
-    for i, (offset, lo) in enumerate(starts):
-        end = bounds[i][0] if i < len(bounds) else total
-        hi = bounds[i][1] if i < len(bounds) else None
-        ranges.append(IdRange(lo, hi, offset, end - offset))
-    middle = ranges[len(ranges) // 2]
-    by_position = total > 0 and not _ranges_use_index(collection, query, middle.lo, middle.hi)
-    return PartitionPlan(ranges, total, by_position)
+    if writer is None:
+        n = max(1, min(int(npartitions), total or 1))
+        parts = [ReadPartition(k, b - a, tuple(ids[a:b])) for k, (a, b) in enumerate(_split(total, n))]
+        return PartitionPlan(parts, total)
+    if ids:
+        writer.write(ids)
+    n = max(1, min(int(npartitions), writer.chunks))
+    parts = []
+    for k, (a, b) in enumerate(_split(writer.chunks, n)):
+        count = min(b * chunk_ids, total) - a * chunk_ids
+        parts.append(ReadPartition(k, count, snapshot=writer.id, chunks=(a, b)))
+    return PartitionPlan(parts, total, writer.id)
 
 
-def range_query(query: dict | None, id_range: IdRange | tuple[Any, Any], field: str = "_id") -> dict:
-    """query restricted to lo <= field < hi (field: _id, or a field holding such ids)."""
-    lo, hi = (id_range.lo, id_range.hi) if isinstance(id_range, IdRange) else id_range
-    cond: dict[str, Any] = {}
-    if lo is not None:
-        cond["$gte"] = lo
-    if hi is not None:
-        cond["$lt"] = hi
-    parts = [q for q in (query, {field: cond} if cond else None) if q]
-    if not parts:
-        return {}
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+def _planned_ids(db, part: ReadPartition) -> Iterator[list]:
+    """The partition's ids, in planned order, a chunk at a time."""
+    if part.snapshot is None:
+        yield list(part.ids)
+        return
+    first, last = part.chunks
+    seen = first
+    for chunk in db[SNAPSHOT_COLLECTION].find({"snapshot": part.snapshot, "seq": {"$gte": first, "$lt": last}}).sort("seq", 1):
+        if chunk["seq"] != seen:
+            break
+        seen += 1
+        yield chunk["ids"]
+    if seen != last:
+        raise SnapshotMissingError(f"read snapshot {part.snapshot} lacks chunk {seen} (released, or expired after "
+                                   f"{SNAPSHOT_LIFETIME.days} days): read the data again")  # fmt: skip
 
 
-def _by_position(collection, query: dict, r: IdRange, batch_size: int) -> list[dict] | None:
-    """The range's documents read by position, or None if the collection changed since planning
-    (the documents found there are not exactly lo.. up to hi)."""
-    docs = list(collection.find(query).sort("_id", 1).skip(r.offset).limit(r.count + 1).batch_size(batch_size))
-    extra = docs[r.count :]
-    docs = docs[: r.count]
-    try:
-        intact = (len(docs) == r.count and (not docs or docs[0]["_id"] == r.lo)
-                  and (extra[0]["_id"] == r.hi if extra else r.hi is None)
-                  and (r.hi is None or all(d["_id"] < r.hi for d in docs)))  # fmt: skip
-    except TypeError:  # _ids of types Python cannot order
-        intact = False
-    return docs if intact else None
+def read_partition(collection, part: ReadPartition) -> Iterator[list[tuple[Any, dict | None]]]:
+    """The partition's documents in planned order, in batches of up to FETCH_IDS: (planned _id,
+    its document now, or None if it was deleted since planning)."""
+    for ids in _planned_ids(collection.database, part):
+        for i in range(0, len(ids), FETCH_IDS):
+            wanted = ids[i : i + FETCH_IDS]
+            found = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": wanted}}).batch_size(len(wanted))}
+            yield [(_id, found.get(_id)) for _id in wanted]
 
 
-def read_range(collection, query: dict, r: IdRange, by_position: bool, batch_size: int = 100) -> list[dict]:
-    """Every document matching query in range r, in _id order.
-
-    by_position: read from the planned offset (a server that scans for _id ranges answers this
-    from its index), checked against the planned boundaries; if the collection changed, the
-    range is read by _id after all, which is always correct.
-    """
-    if by_position:
-        docs = _by_position(collection, query, r, batch_size)
-        if docs is not None:
-            return docs
-        log.warning("%s changed since the read was planned: reading range starting at %s by _id", collection.name, r.lo)
-    return list(collection.find(range_query(query, r)).sort("_id", 1).batch_size(batch_size))
+def release_snapshot(db, plan: PartitionPlan) -> None:
+    """Delete the plan's stored snapshot, once nothing will read it again (no-op for inline plans)."""
+    if plan.snapshot is not None:
+        db[SNAPSHOT_COLLECTION].delete_many({"snapshot": plan.snapshot})

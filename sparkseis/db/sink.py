@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime
 import os
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo import ReplaceOne
 
 from sparkseis import config
+from sparkseis.core.errors import ArgumentError, ArgumentTypeError
 from sparkseis.core.seismic import BasicSeismic, TimeSeries
 from sparkseis.db import documents
 from sparkseis.db.ids import stable_object_id
@@ -117,14 +119,20 @@ _TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 def check_storage_mode(storage_mode: str) -> None:
+    """ArgumentTypeError (a TypeError, as MsPASS raises) unless storage_mode is one we write."""
     if storage_mode not in STORAGE_MODES:
-        raise ValueError(f"storage_mode must be one of {STORAGE_MODES}, got {storage_mode!r}")
+        raise ArgumentTypeError(f"storage_mode must be one of {STORAGE_MODES}, got {storage_mode!r}")
+
+
+def logdata(d: BasicSeismic) -> list[dict]:
+    """d's error log as the `logdata` entries MsPASS's cemetery documents hold."""
+    return [{"algorithm": e.algorithm, "badness": f"ErrorSeverity.{e.severity.name}", "error_message": e.message} for e in d.elog]
 
 
 def check_data_tag(data_tag: str) -> str:
     """data_tag if it is a name (letters, digits, _ . -; no path parts); else ValueError."""
     if not isinstance(data_tag, str) or not _TAG.match(data_tag) or ".." in data_tag:
-        raise ValueError(f"data_tag must be a name of letters, digits, '_', '.' or '-' (no path), got {data_tag!r}")
+        raise ArgumentError(f"data_tag must be a name of letters, digits, '_', '.' or '-' (no path), got {data_tag!r}")
     return data_tag
 
 
@@ -138,8 +146,12 @@ class WaveformSink:
 
     def __init__(self, database: Database, data_tag: str, storage_mode: str = "gridfs",
                  output_dir: str | os.PathLike | None = None, collection: str = "wf_TimeSeries", batch_size: int = 64,
-                 run_id: str = "", file_name: str | None = None):  # fmt: skip
+                 run_id: str = "", file_name: str | None = None, exclude_keys: Iterable[str] | None = None,
+                 cremate: bool = False):  # fmt: skip
         check_storage_mode(storage_mode)
+        self.exclude_keys = tuple(exclude_keys or ())
+        self.cremate = cremate  # dead data are counted but leave no record (MsPASS's cremate)
+        self.cremated = 0
         self.db = database
         self.data_tag = data_tag
         self.run_id = run_id
@@ -161,9 +173,9 @@ class WaveformSink:
         self.tally.add(d)
         links = {"_id": doc_id, "data_tag": self.data_tag, "run_id": self.run_id, "parent_id": parent_id(d)}
         if d.live:
-            doc = documents.header_document(d)
+            doc = documents.header_document(d, self.exclude_keys)
             doc.update(documents.time_fields(d))
-            doc.update(links, storage_mode=self.storage_mode, elog=documents.error_log_document(d))
+            doc.update(links, storage_mode=self.storage_mode, elog=d.elog.to_list())
             if not isinstance(d, TimeSeries):
                 doc["ncomponents"] = int(d.data.shape[0])
             if self.storage_mode == "gridfs":
@@ -175,11 +187,13 @@ class WaveformSink:
                 doc["foff"], doc["nbytes"] = self._file.add(d.data)
                 doc["dir"], doc["dfile"] = self._file.dir, self._file.dfile
             self._docs.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
+        elif self.cremate:
+            self.cremated += 1
         else:
             doc = documents.bson_value(d.todict())
             doc.pop("_id", None)
             doc.update(documents.time_fields(d))  # where in time the datum was when it died
-            doc = {**links, "tombstone": doc, "elog": documents.error_log_document(d),
+            doc = {**links, "tombstone": doc, "logdata": logdata(d),
                    "reason": kill_reason(d, mask_numbers=False), "time": datetime.datetime.now(datetime.UTC)}  # fmt: skip
             self._dead.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
         if len(self._docs) + len(self._dead) >= self.batch_size:
@@ -202,4 +216,5 @@ class WaveformSink:
         self.flush()
         if self._file is not None:
             self._file.close()
-        return {**self.tally.as_dict(), "acknowledged_live": self.acknowledged["live"], "acknowledged_dead": self.acknowledged["dead"]}
+        return {**self.tally.as_dict(), "acknowledged_live": self.acknowledged["live"], "acknowledged_dead": self.acknowledged["dead"],
+                "cremated": self.cremated}  # fmt: skip

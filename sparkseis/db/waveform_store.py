@@ -1,14 +1,12 @@
-"""Sample storage: GridFS (written in batches, readable by any GridFS client), binary files,
-and miniSEED segments read by file and byte offset."""
+"""Sample storage: GridFS (written in batches, readable by any GridFS client) and binary files
+(miniSEED segments are decoded by mseed_decode)."""
 
 from __future__ import annotations
 
 import datetime
-import io
 import os
 import uuid
 from pathlib import Path
-from typing import NamedTuple
 
 import gridfs
 import numpy as np
@@ -154,68 +152,3 @@ def read_file_samples(dir: str, dfile: str, foff: int, npts: int, ncomp: int = 1
     except OSError as err:
         raise SampleReadError(f"cannot read {path}: {err.strerror}") from None
     return _as_samples(payload, npts, ncomp, f"{path} at byte {foff}")
-
-
-class MseedSamples(NamedTuple):
-    """Decoded samples of one miniSEED segment: data, first sample time t0 (epoch s), dt (s)."""
-
-    data: np.ndarray
-    t0: float
-    dt: float
-
-
-def _libmseed_segment(payload: bytes, channel: tuple[str, str, str, str] | None) -> MseedSamples | None:
-    """The segment decoded by libmseed (pymseed) when payload holds exactly one contiguous run of
-    numeric samples for the channel; None otherwise (the ObsPy path then decides)."""
-    import pymseed
-
-    try:
-        traces = pymseed.MS3TraceList.from_buffer(payload, unpack_data=True)
-    except (pymseed.MiniSEEDError, ValueError):
-        return None
-    wanted = pymseed.nslc2sourceid(*channel) if channel is not None else None
-    segments = [seg for trace in traces if wanted is None or trace.sourceid == wanted for seg in trace]
-    if len(segments) != 1 or segments[0].sampletype not in ("i", "f", "d") or not segments[0].samprate > 0:
-        return None
-    seg = segments[0]
-    t0, dt = seg.starttime / 1e9, 1.0 / float(seg.samprate)
-    return MseedSamples(seg.take_np_datasamples(), t0, dt)  # the array owns its buffer: it outlives the trace list
-
-
-def read_mseed_segment(dir: str, dfile: str, foff: int, nbytes: int, channel: tuple[str, str, str, str] | None = None) -> MseedSamples:
-    """Decode the miniSEED records at [foff, foff+nbytes) of a file; channel (net, sta, loc,
-    chan) picks one channel out of interleaved records. libmseed decodes a single run of
-    records; anything else (gaps to merge, several traces) goes through ObsPy."""
-    from obspy import read
-
-    path = Path(dir) / dfile
-    try:
-        with open(path, "rb") as f:
-            f.seek(int(foff))
-            payload = f.read(int(nbytes))
-    except OSError as err:
-        raise SampleReadError(f"cannot read {path}: {err.strerror}") from None
-    if len(payload) != int(nbytes):
-        raise SampleReadError(f"short read from {path}: {len(payload)} of {nbytes} bytes at offset {foff}")
-    decoded = _libmseed_segment(payload, channel)
-    if decoded is None:
-        try:
-            stream = read(io.BytesIO(payload), format="MSEED")
-        except Exception as err:  # noqa: BLE001 - any decoder failure is a bad segment
-            raise SampleReadError(f"cannot decode miniSEED in {path} at offset {foff}: {err}") from None
-        if channel is not None:
-            net, sta, loc, chan = channel
-            stream = stream.select(network=net, station=sta, location=loc, channel=chan)
-        if any(tr.data.dtype.kind not in "iuf" for tr in stream):
-            raise SampleReadError(f"{path} at offset {foff} holds text records (a log channel), not samples")
-        if len(stream) > 1:
-            stream.merge(method=1)
-        if len(stream) != 1:
-            raise SampleReadError(f"{path} at offset {foff} decodes to {len(stream)} traces, expected one segment")
-        tr = stream[0]
-        decoded = MseedSamples(tr.data, float(tr.stats.starttime.timestamp), float(tr.stats.delta))
-    if decoded.data.dtype.kind == "f" and not np.isfinite(decoded.data).all():
-        bad = int((~np.isfinite(decoded.data)).sum())
-        raise SampleReadError(f"{path} at offset {foff}: {bad} of {len(decoded.data)} samples are NaN or infinite")
-    return decoded
-

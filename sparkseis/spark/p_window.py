@@ -23,7 +23,7 @@ from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import TimeSeries
 from sparkseis.db.client import Client, DatabaseConnectionError, redact_uri
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
-from sparkseis.db.partitions import plan_partitions
+from sparkseis.db.partitions import plan_partitions, release_snapshot
 from sparkseis.db.runs import RunRecord, TagBusyError
 from sparkseis.db.sink import check_data_tag, describe_reason
 from sparkseis.spark.reader import WAVEFORMS_PER_PARTITION, read_distributed_data
@@ -195,6 +195,7 @@ def _process(args, spark, db, query: dict, record: RunRecord | None, began: floa
     sc = spark.sparkContext
     group = record.run_id if record is not None else f"p_window-count-{where['application_id']}-{int(time.time())}"
     sc.setJobGroup(group, f"p_window {'count only' if args.count_only else 'data_tag=' + args.output_tag}", interruptOnCancel=False)
+    plan = None
     try:
         warm_up_s = warm_workers(spark, args.model) if args.warm_up else 0.0
         started = time.perf_counter()
@@ -214,13 +215,18 @@ def _process(args, spark, db, query: dict, record: RunRecord | None, began: floa
             report = count_live(rdd, documents_read)
         else:
             mode = args.storage_mode or config.get("storage", "mode", "gridfs")
-            report = write_distributed_data(rdd, db, args.output_tag, mode, args.overwrite, args.output_dir, run=record,
-                                            documents_read=documents_read, expected_records=plan.total if args.resume else None,
-                                            timer=timer)  # fmt: skip
+            report = write_distributed_data(rdd, db, storage_mode=mode, overwrite=args.overwrite, data_tag=args.output_tag,
+                                            output_dir=args.output_dir, run=record, documents_read=documents_read,
+                                            expected_records=plan.total if args.resume else None, timer=timer).report  # fmt: skip
             report["storage_mode"] = mode
     finally:
         sc.setJobDescription(None)
         sc.setLocalProperty("spark.jobGroup.id", None)
+        if plan is not None:
+            try:
+                release_snapshot(db, plan)
+            except PyMongoError:
+                pass  # a lost database: the snapshot expires by itself
     report["documents_read"] = documents_read.value
     if timer is not None:
         report["step_ms"] = per_datum_ms(timer)

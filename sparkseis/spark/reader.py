@@ -1,4 +1,4 @@
-"""read_distributed_data: an RDD of TimeSeries read in parallel, one _id range per partition."""
+"""read_distributed_data: an RDD of TimeSeries read in parallel from a snapshot of the matching _ids."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database, as_matchers
 from sparkseis.db.decode import decode_waveform
+from sparkseis.db.documents import dead_timeseries
 from sparkseis.db.normalize import Matcher, normalize
-from sparkseis.db.partitions import IdRange, PartitionPlan, plan_partitions, read_range
+from sparkseis.db.partitions import PartitionPlan, ReadPartition, plan_partitions, read_partition
 
 # With no count given, partitions hold up to this many waveforms, and their number is a
 # multiple of the cores: every wave of tasks keeps every core busy (measured on 2,000
@@ -39,39 +40,46 @@ def _done_parents(db: Database, run_id: str, output_collections: tuple[str, ...]
     return {out["parent_id"] for coll in output_collections for out in db[coll].find(query, {"parent_id": 1})}
 
 
-def _read_range(db: Database, collection: str, query: dict, by_position: bool, matchers_bc, batch_size: int, exclude_keys: list[str],
-                documents_read, skip_outputs_of: tuple[str, tuple[str, ...]] | None,
-                timer) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
+def _read_partitions(db: Database, collection: str, matchers_bc, exclude_keys: list[str], documents_read,
+                     skip_outputs_of: tuple[str, tuple[str, ...]] | None, timer) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
     clock = time.perf_counter
 
-    def read(ranges: Iterator[IdRange]) -> Iterator[BasicSeismic]:
+    def read(partitions: Iterator[ReadPartition]) -> Iterator[BasicSeismic]:
         matchers = matchers_bc.value if matchers_bc is not None else []
         times = {"query": [0.0, 0], "decode": [0.0, 0], "match": [0.0, 0]}
-        for id_range in ranges:
-            t = clock()
-            # a range's documents are metadata only (samples stay in files/GridFS): held briefly
-            docs = read_range(db[collection], query, id_range, by_position, batch_size)
-            done = _done_parents(db, *skip_outputs_of, docs) if skip_outputs_of and docs else set()
-            times["query"][0] += clock() - t
-            times["query"][1] += len(docs)
-            for doc in docs:
-                if doc["_id"] in done:
-                    continue
-                if documents_read is not None:
-                    documents_read.add(1)
-                for key in exclude_keys:
-                    doc.pop(key, None)
-                t0 = clock()
-                d = decode_waveform(db, doc, collection)
-                t1 = clock()
-                for m in matchers:
-                    d = normalize(d, m)
-                t2 = clock()
-                times["decode"][0] += t1 - t0
-                times["match"][0] += t2 - t1
-                times["decode"][1] += 1
-                times["match"][1] += 1
-                yield d
+        for part in partitions:
+            batches = read_partition(db[collection], part)
+            while True:
+                t = clock()
+                planned = next(batches, None)  # documents are metadata only (samples stay in files/GridFS)
+                if planned is None:
+                    break
+                docs = [doc for _, doc in planned if doc is not None]
+                done = _done_parents(db, *skip_outputs_of, docs) if skip_outputs_of and docs else set()
+                times["query"][0] += clock() - t
+                times["query"][1] += len(planned)
+                for _id, doc in planned:
+                    if doc is not None and doc["_id"] in done:
+                        continue
+                    if documents_read is not None:
+                        documents_read.add(1)
+                    t0 = clock()
+                    if doc is None:  # planned, then deleted by someone: accounted as dead, never skipped
+                        d = dead_timeseries({"_id": _id}, collection, "read_distributed_data",
+                                            f"{collection} document {_id} was deleted after the read was planned")  # fmt: skip
+                    else:
+                        for key in exclude_keys:
+                            doc.pop(key, None)
+                        d = decode_waveform(db, doc, collection)
+                    t1 = clock()
+                    for m in matchers:
+                        d = normalize(d, m)
+                    t2 = clock()
+                    times["decode"][0] += t1 - t0
+                    times["match"][0] += t2 - t1
+                    times["decode"][1] += 1
+                    times["match"][1] += 1
+                    yield d
         if timer is not None:
             timer.add({k: tuple(v) for k, v in times.items()})
 
@@ -119,10 +127,14 @@ def read_distributed_data(
     query: a dict, a pymongo Cursor (its collection and filter are used; the driver does not pull
     its documents) or None for all. collection: default the cursor's, else wf_TimeSeries (as
     MsPASS). normalize: matchers or collection names (name: ObjectId match on `<name>_id`).
-    The driver plans npartitions _id ranges in one streamed pass over the matching ids (default:
-    at least two per core, up to 1,000 waveforms each) and holds only their boundaries; each
-    task reads its range through its worker's shared connection and applies the matchers, which
-    are broadcast once. plan: a PartitionPlan made earlier for this query (the job's own).
+    The read sees the collection as it was when this call planned it: the driver snapshots the
+    matching ids in one streamed pass and splits them into npartitions (default: at least two per
+    core, up to 1,000 waveforms each); each task fetches exactly its planned documents through its
+    worker's shared connection and applies the matchers, which are broadcast once. Documents
+    written meanwhile (this job's own outputs included) are never read; a planned document deleted
+    before its task runs comes back dead, saying so. Large snapshots are stored in the database's
+    read_snapshots collection for a week. plan: a PartitionPlan made earlier (the job's own).
+    batch_size: accepted for MsPASS's signature (documents are fetched 500 ids at a time).
     timer: a step_timer (sparkseis.spark.stages) given the query, decode and match times.
     documents_read: an accumulator that counts the documents read (the run's accounting).
     skip_outputs_of: a run id; inputs that already have an output of that run in
@@ -149,7 +161,7 @@ def read_distributed_data(
     matchers = as_matchers(db, normalize)
     matchers_bc = sc.broadcast(matchers) if matchers else None
     skip = (skip_outputs_of, (output_collection, "cemetery")) if skip_outputs_of else None
-    reader = _read_range(db, collection, query, plan.by_position, matchers_bc, batch_size, list(exclude_keys or []), documents_read, skip, timer)
-    rdd = sc.parallelize(plan.ranges, len(plan.ranges)).mapPartitions(reader, preservesPartitioning=True)
+    reader = _read_partitions(db, collection, matchers_bc, list(exclude_keys or []), documents_read, skip, timer)
+    rdd = sc.parallelize(plan.partitions, len(plan.partitions)).mapPartitions(reader, preservesPartitioning=True)
     matched = f" + match {', '.join(m.collection for m in matchers)}" if matchers else ""
     return rdd.setName(f"read {plan.describe(collection)}{matched}")

@@ -3,19 +3,23 @@ the run is checked by counting and replaces the tag's older outputs only after i
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pyspark import RDD, Accumulator, TaskContext
 
 from sparkseis import config
+from sparkseis.core.errors import ArgumentError, ArgumentTypeError
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database
 from sparkseis.db.runs import RunRecord, outputs_of_other_runs, replace_older_outputs
 from sparkseis.db.sink import DataTally, check_data_tag, check_storage_mode, describe_reason, merge_value_ranges
+
+log = logging.getLogger(__name__)
 
 
 class DataTagExistsError(RuntimeError):
@@ -26,11 +30,52 @@ class AccountingError(RuntimeError):
     """The records written do not add up to the data read: the run failed."""
 
 
+class SavedIds(Sequence):
+    """What write_distributed_data returns: as MsPASS, a sequence with one entry per datum saved,
+    the wf document's ObjectId for live data and None for dead ones (in the cemetery), in input
+    order; the ids are fetched from the database only when the sequence is first indexed or
+    iterated, so a run of millions never pulls them onto the driver unasked. `report` holds the
+    run's counts (live, dead, killed_by, stored, run_id, ...)."""
+
+    def __init__(self, db: Database, collection: str, report: dict[str, Any]):
+        self.report = report
+        self._db, self._collection = db, collection
+        self._ids: list | None = None
+
+    def _fetch(self) -> list:
+        if self._ids is None:
+            query, run_id = {"run_id": self.report["run_id"]}, self.report["run_id"]
+            rows = [(doc.get("parent_id"), doc["_id"]) for doc in self._db[self._collection].find(query, {"parent_id": 1})]
+            rows += [(doc.get("parent_id"), None) for doc in self._db["cemetery"].find(query, {"parent_id": 1})]
+            try:
+                rows.sort(key=lambda row: row[0])  # input order: the reader plans in _id order
+            except TypeError:  # parents of types that do not compare (or none: data made in memory)
+                rows.sort(key=lambda row: str(row[0]))
+            self._ids = [doc_id for _, doc_id in rows]
+            expected = self.report["outputs"] - self.report.get("cremated", 0)
+            if len(self._ids) != expected:
+                raise AccountingError(f"run {run_id}: {len(self._ids)} records found, {expected} saved")
+        return self._ids
+
+    def __len__(self) -> int:
+        return self.report["outputs"] - self.report.get("cremated", 0)
+
+    def __getitem__(self, i):
+        return self._fetch()[i]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._fetch())
+
+    def __repr__(self) -> str:
+        r = self.report
+        return f"SavedIds({r['outputs']} saved under run {r['run_id']}: {r['live']} live, {r['dead']} dead)"
+
+
 def _merge(summaries: list[dict]) -> dict[str, Any]:
-    total: dict[str, Any] = {"live": 0, "dead": 0, "acknowledged_live": 0, "acknowledged_dead": 0, "partitions": len(summaries)}
+    total: dict[str, Any] = {"live": 0, "dead": 0, "acknowledged_live": 0, "acknowledged_dead": 0, "cremated": 0, "partitions": len(summaries)}
     killed, examples, ranges = Counter(), {}, {}
     for s in summaries:
-        for key in ("live", "dead", "acknowledged_live", "acknowledged_dead"):
+        for key in ("live", "dead", "acknowledged_live", "acknowledged_dead", "cremated"):
             total[key] += s.get(key, 0)
         killed.update(s["killed_by"])
         for reason, example in s.get("examples", {}).items():
@@ -66,15 +111,16 @@ def check_counts(report: dict[str, Any], documents_read: int | None, stored: int
     """AccountingError unless data read == outputs == records acknowledged == records stored
     (stored may also hold what an earlier attempt of a resumed run wrote: then it must equal
     `expected`, the inputs the run covers)."""
-    outputs = report["outputs"]
+    outputs, cremated = report["outputs"], report.get("cremated", 0)
     acknowledged = report["acknowledged_live"] + report["acknowledged_dead"]
     problems = []
     if documents_read is not None and documents_read != outputs:
         problems.append(f"{documents_read} documents read but {outputs} outputs")
-    if acknowledged != outputs:
-        problems.append(f"{outputs} outputs but the database acknowledged {acknowledged} records")
-    if stored != (expected if expected is not None else outputs):
-        problems.append(f"the database holds {stored} records of this run, expected {expected if expected is not None else outputs}")
+    if acknowledged + cremated != outputs:
+        problems.append(f"{outputs} outputs but the database acknowledged {acknowledged} records ({cremated} cremated)")
+    recorded = (expected if expected is not None else outputs) - cremated
+    if stored != recorded:
+        problems.append(f"the database holds {stored} records of this run, expected {recorded}")
     if problems:
         raise AccountingError("; ".join(problems))
 
@@ -88,32 +134,71 @@ def run_counts(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_distributed_data(
-    rdd: RDD,
+    data: RDD,
     db: Database,
-    data_tag: str,
+    data_are_atomic: bool = True,
+    mode: str = "promiscuous",
     storage_mode: str = "gridfs",
+    scheduler: str | None = None,
+    file_format: str | None = None,
     overwrite: bool = False,
-    output_dir: str | None = None,
+    exclude_keys: list[str] | None = None,
     collection: str = "wf_TimeSeries",
+    data_tag: str | None = None,
+    post_elog: bool = False,
+    save_history: bool = False,
+    post_history: bool = False,
+    cremate: bool = False,
+    normalizing_collections: Any = None,
+    alg_name: str = "write_distributed_data",
+    alg_id: str = "0",
+    dask_client: Any = None,
+    *,
+    output_dir: str | None = None,
     batch_size: int = 64,
     run: RunRecord | None = None,
     documents_read: Accumulator | None = None,
     expected_records: int | None = None,
     timer: Accumulator | None = None,
-) -> dict[str, Any]:
-    """Save every datum of rdd under data_tag as one run: live ones to collection (samples to
-    GridFS or files), dead ones to cemetery, every record carrying the run id. Returns
+) -> SavedIds:
+    """Save every datum of `data` (an RDD) under data_tag as one run: live ones to collection
+    (samples to GridFS or files in output_dir), dead ones to cemetery (or nowhere, counted,
+    with cremate=True), every record carrying the run id. Returns, as MsPASS, the saved ids
+    (None for dead data), fetched only when used; `.report` holds the run's counts
     {outputs, live, dead, killed_by, examples, acknowledged_*, partitions, run_id, replaced}.
 
-    A data_tag holding other runs' outputs is refused unless overwrite=True; those outputs are
-    deleted only after this run succeeded and its counts agree (data read, records
-    acknowledged, records stored), so a failed run leaves them intact. Ids derive from the run
-    and each datum's parent, so a retried task replaces what its failed attempt wrote.
-    run: the job's RunRecord (default: this call records and locks its own run). timer: a
-    step_timer (sparkseis.spark.stages) given the save time per datum.
+    MsPASS's signature: data_are_atomic, mode, scheduler ("spark"), file_format, post_elog,
+    save_history, post_history and dask_client accept their defaults only; alg_name and
+    alg_id are accepted and unused. A data_tag holding other runs' outputs is refused unless
+    overwrite=True; those outputs are deleted only after this run succeeded and its counts
+    agree (data read, records acknowledged, records stored), so a failed run leaves them
+    intact. Ids derive from the run and each datum's parent, so a retried task replaces what
+    its failed attempt wrote. run: the job's RunRecord (default: this call records and locks
+    its own run). timer: a step_timer (sparkseis.spark.stages) given the save time per datum.
     """
-    check_data_tag(data_tag)
+    rdd = data
+    if not isinstance(rdd, RDD):
+        raise ArgumentTypeError(f"write_distributed_data: data must be a Spark RDD, got {type(rdd).__name__}")
+    if not isinstance(db, Database):
+        raise ArgumentTypeError(f"write_distributed_data: db must be a sparkseis Database, got {type(db).__name__}")
     check_storage_mode(storage_mode)
+    if scheduler not in (None, "spark"):
+        raise ArgumentError(f"write_distributed_data: sparkseis runs on Spark; scheduler={scheduler!r} is not available")
+    if mode not in ("promiscuous", "cautious", "pedantic"):
+        raise ArgumentError(f"write_distributed_data: mode must be promiscuous, cautious or pedantic, got {mode!r}")
+    if mode != "promiscuous":
+        log.warning("write_distributed_data: mode=%r: sparkseis has no schema, data are saved as in promiscuous mode", mode)
+    if collection not in ("wf_TimeSeries", "wf_Seismogram"):
+        raise ArgumentError(f"write_distributed_data: collection must be wf_TimeSeries or wf_Seismogram, got {collection!r}")
+    refused = {"data_are_atomic": (data_are_atomic, True), "file_format": (file_format, None), "post_elog": (post_elog, False),
+               "save_history": (save_history, False), "post_history": (post_history, False), "dask_client": (dask_client, None)}  # fmt: skip
+    for key, (value, default) in refused.items():
+        if value != default:
+            raise ArgumentError(f"write_distributed_data: {key}={value!r} is not supported (ensembles, other formats, "
+                                "separate elog and history collections and dask are not)")  # fmt: skip
+    if data_tag is None:
+        raise ArgumentError("write_distributed_data: sparkseis saves every run under a data_tag; give data_tag=")
+    check_data_tag(data_tag)
     own = run is None
     if own:
         run = RunRecord.begin(db, "write_distributed_data", data_tag, {"storage_mode": storage_mode, "overwrite": overwrite})
@@ -128,7 +213,8 @@ def write_distributed_data(
         def save_partition(data: Iterator[BasicSeismic]) -> Iterator[dict]:
             ctx = TaskContext.get()
             name = f"{run_id}-p{ctx.partitionId() if ctx else 0:05d}.f8"
-            sink = db.sink(data_tag, storage_mode, out_dir, collection, batch_size, run_id=run_id, file_name=name)
+            sink = db.sink(data_tag, storage_mode, out_dir, collection, batch_size, run_id=run_id, file_name=name,
+                           exclude_keys=exclude_keys, cremate=cremate)  # fmt: skip
             spent, count = 0.0, 0
             for d in data:
                 started = time.perf_counter()
@@ -155,7 +241,7 @@ def write_distributed_data(
         raise
     if own:
         run.finish("succeeded", counts=run_counts(report))
-    return report
+    return SavedIds(db, collection, report)
 
 
 def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def test_segments_agree_with_obspy(shipped_db, okhotsk_dir, rf_dir):
 
 def test_read_matches_obspy(shipped_db, okhotsk_dir):
     doc = shipped_db["wf_miniseed"].find_one({"sta": "113A", "chan": "BHN"})
-    d = shipped_db.read_data(doc["_id"])
+    d = shipped_db.read_data(doc["_id"], collection="wf_miniseed")
     tr = obspy.read(str(okhotsk_dir / "AE.113A..BHN.mseed"))[0]
     assert d.live and d.npts == tr.stats.npts and d.t0 == tr.stats.starttime.timestamp
     assert (d.data == tr.data).all()
@@ -112,7 +112,7 @@ def test_multiplexed_file_gives_one_segment_per_channel(fresh_db, okhotsk_dir, t
     for tr in traces:
         doc = fresh_db.wf_miniseed.find_one({"chan": tr.stats.channel})
         assert doc["npts"] == tr.stats.npts
-        d = fresh_db.read_data(doc["_id"])
+        d = fresh_db.read_data(doc["_id"], collection="wf_miniseed")
         assert d.live and d.npts == tr.stats.npts and d.t0 == tr.stats.starttime.timestamp
         np.testing.assert_array_equal(d.data, tr.data.astype(float))
 
@@ -127,7 +127,7 @@ def test_bad_records_are_killed_with_the_decoders_reason(fresh_db, tmp_path):
     nan.write(str(tmp_path / "nan.mseed"), format="MSEED", encoding="FLOAT64")
     report = import_folder(fresh_db, tmp_path)
     assert report["segments"] == 2 and not report["failed"]
-    reasons = {doc["sta"]: fresh_db.read_data(doc["_id"]) for doc in fresh_db.wf_miniseed.find({})}
+    reasons = {doc["sta"]: fresh_db.read_data(doc["_id"], collection="wf_miniseed") for doc in fresh_db.wf_miniseed.find({})}
     assert reasons["LOG"].dead() and "text records" in reasons["LOG"].elog[0].message
     assert reasons["NAN"].dead() and "100 of 300 samples are NaN" in reasons["NAN"].elog[0].message
 
@@ -208,12 +208,7 @@ def test_indexer_agrees_with_obspy_record_headers(data_dir, tmp_path):
             assert (s.foff, s.nbytes) == (r["foff"], r["nbytes"]) and abs(s.starttime - r["start"]) < 1e-6, path
 
 
-def test_waveform_ids_sort_by_data_time_and_replace_older_ids(fresh_db, okhotsk_dir, rf_dir):
-    from sparkseis.db.ids import stable_object_id
-
-    path = (okhotsk_dir / "TA.POKR..BHZ.mseed").resolve()
-    # a document as sparkseis 0.1.0 indexed it (hashed id): re-indexing must replace it, not add one
-    fresh_db.wf_miniseed.insert_one({"_id": stable_object_id("wf_miniseed", str(path.parent), path.name, 0), "sta": "POKR"})
+def test_waveform_ids_sort_by_data_time_and_reimport_replaces(fresh_db, okhotsk_dir, rf_dir):
     import_folder(fresh_db, okhotsk_dir)
     import_folder(fresh_db, okhotsk_dir)
     assert fresh_db.wf_miniseed.count_documents({}) == 6

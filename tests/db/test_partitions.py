@@ -1,11 +1,11 @@
-"""Partition planning in one streamed pass with bounded memory, and range reads that take the
-server's fast path (checked with explain) and stay correct when the collection changes."""
+"""Read plans: a snapshot of the matching _ids in near-equal partitions, held in the plan or in
+the database, read back as exactly the planned documents whatever is written meanwhile."""
 
 import pytest
 from bson import ObjectId
 
 from sparkseis.db import partitions
-from sparkseis.db.partitions import plan_partitions, read_range, uses_index
+from sparkseis.db.partitions import SNAPSHOT_COLLECTION, SnapshotMissingError, plan_partitions, read_partition, release_snapshot
 
 
 def _oid(n: int) -> ObjectId:
@@ -19,37 +19,38 @@ def numbered(fresh_db):
     return coll
 
 
-def _read_all(coll, plan, query):
-    return [doc["i"] for r in plan.ranges for doc in read_range(coll, query, r, plan.by_position)]
+def _read_all(coll, plan) -> list:
+    """The i of every planned document (None for one deleted since planning), partition by partition."""
+    return [doc["i"] if doc else None for p in plan.partitions for batch in read_partition(coll, p) for _, doc in batch]
 
 
+# (inline_ids, chunk_ids): ids kept in the plan, and stored in the database in chunks of 7
+STORAGES = {"inline": (10**6, 1000), "stored": (10, 7)}
+
+
+@pytest.mark.parametrize("storage", STORAGES)
 @pytest.mark.parametrize("query", [{}, {"even": True}])
 @pytest.mark.parametrize("npartitions", [1, 3, 7, 50])
-def test_ranges_cover_every_match_once_in_near_equal_shares(numbered, npartitions, query):
-    plan = plan_partitions(numbered, query, npartitions)
+def test_partitions_cover_every_match_once_in_near_equal_shares(numbered, npartitions, query, storage):
+    inline, chunk = STORAGES[storage]
+    plan = plan_partitions(numbered, query, npartitions, inline_ids=inline, chunk_ids=chunk)
     expected = [d["i"] for d in numbered.find(query).sort("_id", 1)]
-    assert plan.total == len(expected) and len(plan.ranges) == npartitions
-    assert _read_all(numbered, plan, query) == expected
-    sizes = [r.count for r in plan.ranges]
-    assert max(sizes) - min(sizes) <= 1
+    assert plan.total == len(expected) and len(plan.partitions) == npartitions
+    assert (plan.snapshot is not None) == (storage == "stored")
+    assert _read_all(numbered, plan) == expected
+    sizes = [p.count for p in plan.partitions]
+    assert sum(sizes) == len(expected)
+    assert max(sizes) - min(sizes) <= (1 if storage == "inline" else chunk)
+    release_snapshot(numbered.database, plan)
+    assert numbered.database[SNAPSHOT_COLLECTION].count_documents({"snapshot": plan.snapshot}) == 0
 
 
-def test_planning_memory_is_bounded(numbered, monkeypatch):
-    monkeypatch.setattr(partitions, "MAX_MARKS", 16)  # 1,000 matches: the stride doubles to keep <= 32 marks
-    seen = []
-    real = partitions._marks
-
-    def spy(*args):
-        marks, n = real(*args)
-        seen.append(len(marks))
-        return marks, n
-
-    monkeypatch.setattr(partitions, "_marks", spy)
-    plan = plan_partitions(numbered, {}, 10)
-    assert seen[0] <= 2 * 16 and len(plan.ranges) == 10
-    assert _read_all(numbered, plan, {}) == list(range(1000))
-    sizes = [r.count for r in plan.ranges]
-    assert max(sizes) - min(sizes) <= 1000 // 16  # shares equal within one stride
+def test_stored_snapshot_bounds_driver_memory(numbered, monkeypatch):
+    """Beyond inline_ids the plan holds no ids: chunks go to the database as the pass streams."""
+    plan = plan_partitions(numbered, {}, 4, inline_ids=100, chunk_ids=50)
+    assert all(p.ids == () for p in plan.partitions)
+    assert numbered.database[SNAPSHOT_COLLECTION].count_documents({"snapshot": plan.snapshot}) == 20
+    assert _read_all(numbered, plan) == list(range(1000))
 
 
 def test_default_partitions_are_a_multiple_of_the_cores():
@@ -58,27 +59,26 @@ def test_default_partitions_are_a_multiple_of_the_cores():
     assert partitions.default_partitions(21_000, 4, 1000) == 24
 
 
-def test_read_strategy_follows_explain(numbered):
-    # the embedded server answers _id ranges with a scan (its explain says so): read by position
-    plan = plan_partitions(numbered, {}, 4)
-    explained = numbered.find(partitions.range_query({}, plan.ranges[1])).explain()
-    assert plan.by_position == (not uses_index(explained))
-    # what a real MongoDB answers for an _id range (an index scan), and for an unindexed field
-    mongodb_ixscan = {"queryPlanner": {"winningPlan": {"stage": "FETCH", "inputStage": {"stage": "IXSCAN", "indexName": "_id_"}}}}
-    mongodb_collscan = {"queryPlanner": {"winningPlan": {"stage": "COLLSCAN", "filter": {"i": {"$gt": 3}}}}}
-    assert uses_index(mongodb_ixscan) and not uses_index(mongodb_collscan)
-    assert not uses_index({"queryPlanner": {"winningPlan": [{"detail": "SCAN docs"}]}})
+@pytest.mark.parametrize("storage", STORAGES)
+def test_documents_written_after_planning_are_not_read(numbered, storage):
+    """Inserted inside, before and after the planned ids (as a job saving into the collection it
+    reads does): the read is still exactly the planned documents; a deleted one comes back as None."""
+    inline, chunk = STORAGES[storage]
+    plan = plan_partitions(numbered, {}, 4, inline_ids=inline, chunk_ids=chunk)
+    numbered.insert_many([{"_id": _oid(10 * i + 15), "i": -1} for i in range(0, 1000, 3)])
+    numbered.insert_many([{"_id": _oid(1), "i": -2}, {"_id": _oid(10**6), "i": -3}])
+    numbered.delete_one({"i": 5})
+    got = _read_all(numbered, plan)
+    assert got == [None if i == 5 else i for i in range(1000)]
 
 
-@pytest.mark.parametrize("change", ["insert", "delete"])
-def test_position_reads_notice_a_changed_collection(numbered, change):
-    plan = plan_partitions(numbered, {}, 4)
-    r = plan.ranges[2]
-    if change == "insert":  # a document inside range 2, and one before it (positions shift)
-        numbered.insert_one({"_id": _oid(10 * (r.offset + 1) + 15), "i": -1})
-        numbered.insert_one({"_id": _oid(1), "i": -2})
-    else:
-        numbered.delete_one({"i": 5})
-    expected = [d["i"] for d in numbered.find(partitions.range_query({}, r)).sort("_id", 1)]
-    got = [d["i"] for d in read_range(numbered, {}, r, by_position=True)]
-    assert got == expected
+def test_a_released_snapshot_is_a_clear_error(numbered):
+    plan = plan_partitions(numbered, {}, 2, inline_ids=10, chunk_ids=100)
+    release_snapshot(numbered.database, plan)
+    with pytest.raises(SnapshotMissingError, match="read the data again"):
+        _read_all(numbered, plan)
+
+
+def test_empty_query_plans_one_empty_partition(numbered):
+    plan = plan_partitions(numbered, {"i": -99}, 4)
+    assert plan.total == 0 and len(plan.partitions) == 1 and _read_all(numbered, plan) == []

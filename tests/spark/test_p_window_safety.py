@@ -76,12 +76,12 @@ def test_failed_overwrite_keeps_the_earlier_outputs(spark, safe_db):
         return d
 
     rdd = read_distributed_data(safe_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext)
-    write_distributed_data(rdd.map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0)), safe_db, "earlier")
+    write_distributed_data(rdd.map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0)), safe_db, data_tag="earlier")
     earlier = {d["_id"] for d in safe_db.wf_TimeSeries.find({"data_tag": "earlier"}, {"_id": 1})}
     assert len(earlier) == 6
 
     with pytest.raises(Exception, match="a bug in a user's stage"):
-        write_distributed_data(rdd.map(bug), safe_db, "earlier", overwrite=True)
+        write_distributed_data(rdd.map(bug), safe_db, data_tag="earlier", overwrite=True)
     assert {d["_id"] for d in safe_db.wf_TimeSeries.find({"data_tag": "earlier"}, {"_id": 1})} >= earlier
     failed = safe_db.jobs.find_one({"data_tag": "earlier", "status": "failed"})
     assert failed and "a bug in a user's stage" in failed["error"]
@@ -103,7 +103,7 @@ def test_killed_python_worker_costs_a_retry_not_data(spark, safe_db, tmp_path):
 
     rdd = read_distributed_data(safe_db, collection="wf_miniseed", npartitions=3, spark_context=spark.sparkContext)
     rdd = rdd.map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0)).map(kill_worker_once)
-    r = write_distributed_data(rdd, safe_db, "worker-killed", batch_size=1)
+    r = write_distributed_data(rdd, safe_db, data_tag="worker-killed", batch_size=1).report
     assert marker.exists() and r["live"] == 6 and r["stored"] == 6
     docs = list(safe_db.wf_TimeSeries.find({"data_tag": "worker-killed"}))
     assert len(docs) == 6 and len({d["parent_id"] for d in docs}) == 6
@@ -206,12 +206,12 @@ def test_successful_overwrite_removes_samples_a_crashed_run_left_behind(spark, s
 
     rdd = read_distributed_data(safe_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext)
     rdd = rdd.map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0))
-    write_distributed_data(rdd, safe_db, "orphans")
+    write_distributed_data(rdd, safe_db, data_tag="orphans")
     stray = ObjectId()  # samples written just before a crash, with no document yet
     writer = GridFSBatchWriter(safe_db)
     writer.add(stray, np.zeros(10), filename="stray", metadata={"data_tag": "orphans", "run_id": "crashed-run"})
     writer.flush()
-    r = write_distributed_data(rdd, safe_db, "orphans", overwrite=True)
+    r = write_distributed_data(rdd, safe_db, data_tag="orphans", overwrite=True).report
     assert r["replaced"]["documents"] == 6 and r["replaced"]["gridfs_files"] == 7
     left = {f["_id"] for f in safe_db["fs.files"].find({"metadata.data_tag": "orphans"}, {"_id": 1})}
     assert stray not in left and len(left) == 6

@@ -43,13 +43,13 @@ def test_retried_task_leaves_no_duplicates(spark, shipped_db, tmp_path):
     rdd = read_distributed_data(shipped_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext)
     rdd = rdd.map(stage(WindowData, 0.0, 1.0, t0shift=None, short_segment_handling="kill")).map(fail_first_attempt)
     # windows [0, 1] s epoch are outside every trace: all die, so all go to the cemetery
-    r = write_distributed_data(rdd, shipped_db, "retry-dead", batch_size=2)
+    r = write_distributed_data(rdd, shipped_db, data_tag="retry-dead", batch_size=2).report
     assert marker.exists()
     assert r["outputs"] == r["stored"] == 45 and shipped_db["cemetery"].count_documents({"data_tag": "retry-dead"}) == 45
 
     marker.unlink()
     live = read_distributed_data(shipped_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext).map(fail_first_attempt)
-    r = write_distributed_data(live, shipped_db, "retry-live", batch_size=2)
+    r = write_distributed_data(live, shipped_db, data_tag="retry-live", batch_size=2).report
     assert marker.exists() and r["live"] == 45
     docs = list(shipped_db["wf_TimeSeries"].find({"data_tag": "retry-live"}))
     assert len(docs) == 45 and len({d["wf_miniseed_id"] for d in docs}) == 45
