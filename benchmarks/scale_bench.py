@@ -25,18 +25,21 @@ BYTES_PER_WAVEFORM = 223_000
 
 
 def reader_costs(db) -> dict[str, float]:
-    """Seconds for the planning pass, and for reading one 1,000-document range by position and by _id."""
-    from sparkseis.db.partitions import plan_partitions, read_range
+    """Seconds for the planning pass (inline ids, and a snapshot stored in the database), and
+    for reading one partition's planned documents, per 1,000."""
+    from sparkseis.db.partitions import plan_partitions, read_partition, release_snapshot
 
-    t = time.perf_counter()
-    plan = plan_partitions(db.wf_miniseed, {}, None, 2, 1000)
-    planned = time.perf_counter() - t
-    middle = plan.ranges[len(plan.ranges) // 2]
-    costs = {"plan_s": planned, "ranges": len(plan.ranges), "by_position": plan.by_position}
-    for label, by_position in (("range_by_position_s", True), ("range_by_id_s", False)):
+    costs: dict[str, float] = {}
+    for label, inline in (("inline", 10**9), ("stored", 0)):
         t = time.perf_counter()
-        docs = read_range(db.wf_miniseed, {}, middle, by_position)
-        costs[label] = (time.perf_counter() - t) * 1000 / max(len(docs), 1)  # per 1,000 documents
+        plan = plan_partitions(db.wf_miniseed, {}, None, 2, 1000, inline_ids=inline)
+        costs[f"plan_{label}_s"] = time.perf_counter() - t
+        middle = plan.partitions[len(plan.partitions) // 2]
+        t = time.perf_counter()
+        n = sum(len(batch) for batch in read_partition(db.wf_miniseed, middle))
+        costs[f"read_{label}_s"] = (time.perf_counter() - t) * 1000 / max(n, 1)
+        costs["partitions"] = len(plan.partitions)
+        release_snapshot(db, plan)
     return costs
 
 
@@ -72,12 +75,14 @@ def main() -> None:
 
     base = rows[0]["job_ms"] if rows else float("nan")
     print("\nP-window job, local[2], count only; ms per waveform on the job's clock (whole process in brackets)")
-    print(f"{'waveforms':>10s} {'ms/wf':>7s} {'(proc)':>7s} {'vs first':>9s} {'plan s':>7s} {'ranges':>7s} "
-          f"{'1k by pos s':>12s} {'1k by _id s':>12s} {'py MiB':>7s} {'JVM MiB':>8s}")  # fmt: skip
+    print(f"{'waveforms':>10s} {'ms/wf':>7s} {'(proc)':>7s} {'vs first':>9s} {'plan s':>7s} {'stored':>7s} {'parts':>6s} "
+          f"{'1k read s':>10s} {'(stored)':>9s} {'py MiB':>7s} {'JVM MiB':>8s}")  # fmt: skip
     for r in rows:
-        print(f"{r['n']:10d} {r['job_ms']:7.2f} {r['process_ms']:7.2f} {r['job_ms'] / base:8.2f}x {r['plan_s']:7.2f} {r['ranges']:7d} "
-              f"{r['range_by_position_s']:12.3f} {r['range_by_id_s']:12.3f} {r['py_mib']:7.0f} {r['jvm_mib']:8.0f}")  # fmt: skip
-    print("(1k by pos / by _id: seconds to read one 1,000-document range as the reader does on this server, and by an _id range query)")
+        print(f"{r['n']:10d} {r['job_ms']:7.2f} {r['process_ms']:7.2f} {r['job_ms'] / base:8.2f}x {r['plan_inline_s']:7.2f} "
+              f"{r['plan_stored_s']:7.2f} {r['partitions']:6.0f} {r['read_inline_s']:10.3f} {r['read_stored_s']:9.3f} "
+              f"{r['py_mib']:7.0f} {r['jvm_mib']:8.0f}")  # fmt: skip
+    print("(plan s: the snapshot pass with ids in the plan, and stored in read_snapshots; 1k read s: seconds to fetch 1,000 planned "
+          "documents of one partition)")
 
 
 if __name__ == "__main__":

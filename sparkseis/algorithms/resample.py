@@ -10,7 +10,7 @@ import numpy as np
 import scipy.signal
 
 from sparkseis.core.decorator import seismic_function
-from sparkseis.core.errors import ArgumentError
+from sparkseis.core.errors import ArgumentError, ArgumentTypeError, SeismicError
 from sparkseis.core.seismic import BasicSeismic
 
 
@@ -26,6 +26,11 @@ class _Resampler:
     def __init__(self, sampling_rate: float):
         self.sampling_rate = _check_rate(sampling_rate)
         self.dt = 1.0 / self.sampling_rate
+
+    @property
+    def samprate(self) -> float:
+        """The target rate (samples/s), under MsPASS's name."""
+        return self.sampling_rate
 
     def target_samprate(self) -> float:
         return self.sampling_rate
@@ -101,12 +106,16 @@ def _decimate(d: BasicSeismic, op: ScipyDecimator) -> BasicSeismic:
     return _set_rate(d, _decimated(d.data, q, op), op.dt)
 
 
+class ResamplerMismatchError(SeismicError, ArgumentError):
+    """resample's decimator and resampler disagree (MsPASS raises its MsPASSError, Fatal)."""
+
+
 def _check_pair(decimator: ScipyDecimator, resampler: ScipyResampler) -> None:
-    for role, op in (("decimator", decimator), ("resampler", resampler)):
-        if not isinstance(op, _Resampler):
-            raise ArgumentError(f"resample: {role} must be a ScipyDecimator or ScipyResampler, got {type(op).__name__}")
+    for role, op, kind in (("decimator", decimator, ScipyDecimator), ("resampler", resampler, ScipyResampler)):
+        if not isinstance(op, kind):
+            raise ArgumentTypeError(f"resample: {role} must be a {kind.__name__}, got {type(op).__name__}")
     if not np.isclose(decimator.dt, resampler.dt):
-        raise ArgumentError(
+        raise ResamplerMismatchError(
             f"resample: decimator ({decimator.sampling_rate}) and resampler ({resampler.sampling_rate}) target different rates"
         )
 

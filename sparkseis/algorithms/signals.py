@@ -10,7 +10,7 @@ from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
 
 _DETRENDS = ("constant", "demean", "linear", "simple", "polynomial", "spline")
-_FILTERS = ("bandpass", "bandstop", "lowpass", "highpass")
+_FILTERS = ("bandpass", "bandstop", "lowpass", "highpass", "lowpass_cheby_2")
 
 
 def _rows(d: BasicSeismic) -> list[np.ndarray]:
@@ -51,6 +51,8 @@ def _check_filter(type: str = "bandpass", **options) -> None:
     missing = [k for k in needs if k not in options]
     if missing:
         raise ArgumentError(f"filter: type={type!r} needs {' and '.join(k + '=' for k in missing)} (Hz)")
+    if type == "lowpass_cheby_2" and (options.get("ba") or options.get("freq_passband")):
+        raise ArgumentError("filter: lowpass_cheby_2 filters the samples; ba= and freq_passband= (filter design only) are not supported")
     for key in ("freq", "freqmin", "freqmax"):
         if key in options and not (isinstance(options[key], (int, float)) and options[key] > 0):
             raise ArgumentError(f"filter: {key} must be a positive frequency in Hz, got {options[key]!r}")
@@ -58,7 +60,9 @@ def _check_filter(type: str = "bandpass", **options) -> None:
 
 @seismic_function(validate=_check_filter)
 def filter(d: BasicSeismic, type: str = "bandpass", **options) -> BasicSeismic:
-    """Butterworth filter (ObsPy's obspy.signal.filter): freq/freqmin/freqmax in Hz, corners, zerophase."""
+    """ObsPy's obspy.signal.filter: Butterworth bandpass/bandstop/lowpass/highpass (freq or
+    freqmin/freqmax in Hz, corners, zerophase) and the Chebyshev-II lowpass_cheby_2 (freq in Hz,
+    maxorder)."""
     import obspy.signal.filter as obspy_filter  # here: see detrend
 
     func = getattr(obspy_filter, type)

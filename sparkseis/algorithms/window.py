@@ -28,8 +28,6 @@ def window_bounds(win_start: float | TimeWindow, win_end: float | None) -> tuple
 
 def _check_window(win_start, win_end=None, t0shift=None, short_segment_handling="kill", log_recoverable_errors=True) -> None:
     window_bounds(win_start, win_end)
-    if short_segment_handling not in _MODES:
-        raise ArgumentError(f"WindowData: short_segment_handling must be one of {_MODES}, got {short_segment_handling!r}")
     if t0shift is not None and not isinstance(t0shift, (str, int, float)):
         raise ArgumentError(f"WindowData: t0shift must be seconds or a metadata key, got {type(t0shift).__name__}")
 
@@ -51,6 +49,11 @@ def WindowData(
     mode; one partly outside kills ("kill"), is clipped to the data ("truncate") or zero-filled
     ("pad"). The window is a new datum; a kill marks the input, as MsPASS does.
     """
+    if short_segment_handling not in _MODES:  # MsPASS: the datum dies saying so, the call does not raise
+        d.kill()
+        d.elog.log_error("WindowData", f"short_segment_handling must be one of {_MODES}, got {short_segment_handling!r}",
+                         ErrorSeverity.Invalid)  # fmt: skip
+        return d
     start, end = window_bounds(win_start, win_end)
     if isinstance(t0shift, str):
         if not d.is_defined(t0shift):
@@ -96,7 +99,9 @@ def WindowData(
 
 def _check_cut(decimator, win_start, win_end, t0shift="Ptime") -> None:
     window_bounds(win_start, win_end)
-    if not hasattr(decimator, "dec_factor"):
+    from sparkseis.algorithms.resample import ScipyDecimator
+
+    if not isinstance(decimator, ScipyDecimator):
         raise ArgumentError(f"cut_for_window: decimator must be a ScipyDecimator, got {type(decimator).__name__}")
 
 

@@ -3,11 +3,13 @@
 from sparkseis.core.ensemble import SeismogramEnsemble, TimeSeriesEnsemble
 from sparkseis.core.errors import (
     ArgumentError,
+    ArgumentTypeError,
     ErrorLogger,
     ErrorSeverity,
     LogEntry,
     MetadataKeyError,
     SeismicError,
+    SparkseisError,
 )
 from sparkseis.core.metadata import Metadata
 from sparkseis.core.seismic import BasicSeismic, Seismogram, TimeReferenceType, TimeSeries
@@ -15,6 +17,7 @@ from sparkseis.core.timewindow import TimeWindow
 
 __all__ = [
     "ArgumentError",
+    "ArgumentTypeError",
     "BasicSeismic",
     "ErrorLogger",
     "ErrorSeverity",
@@ -23,6 +26,7 @@ __all__ = [
     "MetadataKeyError",
     "SeismicError",
     "Seismogram",
+    "SparkseisError",
     "SeismogramEnsemble",
     "TimeReferenceType",
     "TimeSeries",

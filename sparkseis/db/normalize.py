@@ -11,14 +11,23 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from sparkseis.core.decorator import seismic_function
-from sparkseis.core.errors import ArgumentError, ErrorSeverity
+from sparkseis.core.errors import ArgumentError, ArgumentTypeError, ErrorLogger, ErrorSeverity, SeismicError
+from sparkseis.core.metadata import Metadata
 from sparkseis.core.seismic import BasicSeismic
 
 
 class Matcher:
-    """Base: which collection, which attributes to copy, and how to name them."""
+    """Base: which collection, which attributes to copy, and how to name them.
+
+    MsPASS's interface: `find(d)` -> [list of Metadata, ErrorLogger or None], `find_one(d)` ->
+    [Metadata or None, ErrorLogger or None], `matcher(d)` is `find_one(d)`, and `find_doc(doc)`
+    matches a plain document (a dict) and returns a dict or None. The Metadata hold the copied
+    attributes under their output names (`channel_lat`, and `channel_id` for the link).
+    Subclasses implement `_find(d)` -> (matching documents best first, or [] and why not).
+    """
 
     def __init__(
         self,
@@ -26,29 +35,41 @@ class Matcher:
         attributes_to_load: Iterable[str] | None,
         load_if_defined: Iterable[str] = (),
         prepend_collection_name: bool = True,
+        require_unique_match: bool = False,
     ):
-        """attributes_to_load=None copies every field of the matched document."""
+        """attributes_to_load=None copies every field of the matched document; with
+        require_unique_match several matches are an error (a Fatal SeismicError), not a Complaint."""
         self.collection = collection
         self.load_all = attributes_to_load is None
         self.attributes_to_load = [] if attributes_to_load is None else [k for k in attributes_to_load if k != "_id"]
-        self.load_if_defined = list(load_if_defined)
+        self.load_if_defined = [k for k in load_if_defined or () if k not in self.attributes_to_load]
         self.prepend_collection_name = prepend_collection_name
+        self.require_unique_match = require_unique_match
 
     @property
     def name(self) -> str:
         return type(self).__name__
 
-    def find(self, d: BasicSeismic) -> tuple[list[dict], str | None]:
+    def _find(self, d: Metadata) -> tuple[list[dict], str | None]:
         """All documents matching d (best first), or ([], why not)."""
         raise NotImplementedError
 
-    def find_one(self, d: BasicSeismic) -> tuple[dict | None, list[tuple[str, ErrorSeverity]]]:
-        """The best match and log entries (a Complaint when there were several, the reason for none)."""
-        docs, why = self.find(d)
+    def _matches(self, d: Metadata) -> tuple[list[dict], str | None]:
+        try:
+            return self._find(d)
+        except KeyError as err:  # the datum lacks a key the match needs
+            return [], f"cannot match: {str(err).strip(chr(39))}"
+
+    def best_document(self, d: Metadata) -> tuple[dict | None, list[tuple[str, ErrorSeverity]]]:
+        """The best matching document and log entries (a Complaint when there were several, the
+        reason for none)."""
+        docs, why = self._matches(d)
         if not docs:
             return None, [(why or "no match", ErrorSeverity.Invalid)]
         notes = []
         if len(docs) > 1:
+            if self.require_unique_match:
+                raise SeismicError(f"{self.name}: {len(docs)} {self.collection} documents match and require_unique_match is set")
             notes.append((f"{len(docs)} {self.collection} documents match; used the first", ErrorSeverity.Complaint))
         return docs[0], notes
 
@@ -59,45 +80,88 @@ class Matcher:
         """Fields to load (None: all)."""
         return None if self.load_all else ["_id"] + self.attributes_to_load + self.load_if_defined
 
-    def copy_attributes(self, d: BasicSeismic, doc: dict) -> None:
-        """Copy attributes_to_load (missing ones are an error) and load_if_defined into d."""
+    def attributes(self, doc: dict) -> dict:
+        """What a match copies into a datum, under output names: attributes_to_load (missing ones
+        are a KeyError), load_if_defined, and the link `<collection>_id`."""
         missing = [k for k in self.attributes_to_load if k not in doc]
         if missing:
             raise KeyError(f"{self.collection} document {doc.get('_id')} lacks required attributes {missing}")
+        out = {}
         if "_id" in doc:
-            d[f"{self.collection}_id"] = doc["_id"]  # the link saved with the datum
+            out[f"{self.collection}_id"] = doc["_id"]  # the link saved with the datum
         for k in self.attributes_to_load:
-            d[self.output_key(k)] = doc[k]
+            out[self.output_key(k)] = doc[k]
         for k in self.load_if_defined:
             if k in doc and doc[k] is not None:
-                d[self.output_key(k)] = doc[k]
+                out[self.output_key(k)] = doc[k]
         if self.load_all:
             for k, v in doc.items():
                 if k != "_id":
-                    d[self.output_key(k)] = v
+                    out[self.output_key(k)] = v
+        return out
+
+    def _log(self, notes: list[tuple[str, ErrorSeverity]]) -> ErrorLogger | None:
+        if not notes:
+            return None
+        elog = ErrorLogger()
+        for message, severity in notes:
+            elog.log_error(self.name, message, severity)
+        return elog
+
+    def find(self, d: Metadata) -> list:
+        """[every match as a Metadata of output attributes, best first (None if there is none),
+        an ErrorLogger saying why (or None)]."""
+        docs, why = self._matches(d)
+        if not docs:
+            return [None, self._log([(why or "no match", ErrorSeverity.Invalid)])]
+        return [[Metadata(self.attributes(doc)) for doc in docs], None]
+
+    def find_one(self, d: Metadata) -> list:
+        """[the best match as a Metadata of output attributes, or None; an ErrorLogger or None]."""
+        doc, notes = self.best_document(d)
+        try:
+            return [None if doc is None else Metadata(self.attributes(doc)), self._log(notes)]
+        except KeyError as err:
+            return [None, self._log([(str(err).strip("'\""), ErrorSeverity.Invalid)])]
+
+    __call__ = find_one
+
+    def find_doc(self, doc: dict) -> dict | None:
+        """find_one for a plain document: the match's attributes as a dict, or None."""
+        md, elog = self.find_one(Metadata(doc))
+        return None if md is None else md.todict()
 
 
-def _check_matcher(matcher: Matcher, kill_on_failure: bool = True) -> None:
-    if not isinstance(matcher, Matcher):
-        raise ArgumentError(f"normalize: expected a Matcher, got {type(matcher).__name__}")
+def _check_matcher(matcher: Any, kill_on_failure: bool = True) -> None:
+    if not callable(getattr(matcher, "find_one", None)):
+        raise ArgumentTypeError(f"normalize: expected a matcher (with find_one), got {type(matcher).__name__}")
 
 
 @seismic_function(validate=_check_matcher)
-def normalize(d: BasicSeismic, matcher: Matcher, kill_on_failure: bool = True) -> BasicSeismic:
-    """Copy the matched document's attributes into d; no match kills d (or only logs, if asked)."""
-    doc, notes = matcher.find_one(d)
-    if doc is None:
-        message = notes[0][0]
+def normalize(d: BasicSeismic, matcher: Any, kill_on_failure: bool = True) -> BasicSeismic:
+    """Copy the matched attributes into d (with the matcher's log entries); no match kills d
+    (or only logs, if asked). Any object with MsPASS's find_one serves as matcher."""
+    md, elog = matcher.find_one(d)
+    algorithm = getattr(matcher, "name", type(matcher).__name__)
+    entries = list(elog) if elog is not None else []
+    if md is None:
+        message = "; ".join(e.message for e in entries) or f"{algorithm} found no match"
+        d.elog.log_error(algorithm, message, ErrorSeverity.Invalid if kill_on_failure else ErrorSeverity.Complaint)
         if kill_on_failure:
             d.kill()
-            d.elog.log_error(matcher.name, message, ErrorSeverity.Invalid)
-        else:
-            d.elog.log_error(matcher.name, message, ErrorSeverity.Complaint)
         return d
-    for message, severity in notes:
-        d.elog.log_error(matcher.name, message, severity)
-    matcher.copy_attributes(d, doc)
+    for e in entries:
+        d.elog.log_error(e.algorithm, e.message, e.severity)
+    for key, value in md.items():
+        d[key] = value
     return d
+
+
+def _datum_time(d: Metadata, key: str | None) -> float:
+    """The time (s) a matcher compares: d[key] when given, a datum's t0, else a document's starttime."""
+    if key:
+        return float(d[key])
+    return d.t0 if isinstance(d, BasicSeismic) else float(d["starttime"])
 
 
 # --- cached matchers -----------------------------------------------------------------------
@@ -135,7 +199,7 @@ class ObjectIdMatcher(_CachedMatcher):
     def _build(self, docs):
         self._by_id = {doc["_id"]: doc for doc in docs}
 
-    def find(self, d):
+    def _find(self, d):
         if not d.is_defined(self.id_key):
             return [], f"{self.id_key} is not defined"
         doc = self._by_id.get(d[self.id_key])
@@ -186,13 +250,13 @@ class MiniseedMatcher(_CachedMatcher):
         self._full.build(full)
         self._noloc.build(noloc)
 
-    def find(self, d):
+    def _find(self, d):
         try:
             net, sta = d["net"], d["sta"]
             chan = d["chan"] if self.collection != "site" else None
         except KeyError as err:
             return [], f"cannot match: {err}"
-        t = float(d[self.time_key]) if self.time_key else d.t0
+        t = _datum_time(d, self.time_key)
         if d.is_defined("loc"):
             key, index = (net, sta, chan, d["loc"]), self._full
         else:
@@ -226,8 +290,8 @@ class OriginTimeMatcher(_CachedMatcher):
         self._docs = docs
         self._times = [float(doc[self.source_time_key]) for doc in docs]
 
-    def find(self, d):
-        t = (float(d[self.data_time_key]) if self.data_time_key else d.t0) - self.t0offset
+    def _find(self, d):
+        t = _datum_time(d, self.data_time_key) - self.t0offset
         lo = bisect.bisect_left(self._times, t - self.tolerance)
         hi = bisect.bisect_right(self._times, t + self.tolerance)
         if lo == hi:
@@ -253,7 +317,7 @@ class EqualityMatcher(_CachedMatcher):
             self._index[tuple(doc.get(k) for k in self.match_keys.values())].append(doc)
         self._index = dict(self._index)
 
-    def find(self, d):
+    def _find(self, d):
         try:
             key = tuple(d[k] for k in self.match_keys)
         except KeyError as err:
@@ -272,7 +336,7 @@ class _DBMatcher(Matcher):
     def query(self, d) -> dict:
         raise NotImplementedError
 
-    def find(self, d):
+    def _find(self, d):
         try:
             q = self.query(d)
         except KeyError as err:
@@ -298,7 +362,8 @@ class MiniseedDBMatcher(_DBMatcher):
         super().__init__(db, collection, attributes_to_load, **kw)
 
     def query(self, d):
-        q = {"net": d["net"], "sta": d["sta"], "starttime": {"$lte": d.t0}, "endtime": {"$gte": d.t0}}
+        t = _datum_time(d, None)
+        q = {"net": d["net"], "sta": d["sta"], "starttime": {"$lte": t}, "endtime": {"$gte": t}}
         if self.collection != "site":
             q["chan"] = d["chan"]
         if d.is_defined("loc"):

@@ -9,7 +9,7 @@ from typing import Any
 from pymongo.cursor import Cursor
 from pyspark import RDD, Accumulator, SparkContext
 
-from sparkseis.core.errors import ArgumentError
+from sparkseis.core.errors import ArgumentError, ArgumentTypeError
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database, as_matchers
 from sparkseis.db.decode import decode_waveform
@@ -92,7 +92,7 @@ def _query_of(query_or_cursor: dict | Cursor | None, collection: str | None) -> 
         cur = query_or_cursor
         if cur._limit or cur._skip:
             raise ArgumentError("read_distributed_data reads every document a query matches: a cursor with limit() or skip() "
-                                "cannot be split into ranges; pass the query without them")  # fmt: skip
+                                "cannot be split into partitions; pass the query without them")  # fmt: skip
         if collection is not None and collection != cur.collection.name:
             raise ArgumentError(f"read_distributed_data: the cursor reads {cur.collection.name!r} but collection={collection!r}")
         return dict(cur._spec or {}), cur.collection.name
@@ -142,7 +142,7 @@ def read_distributed_data(
     """
     db = data if data is not None else db
     if not isinstance(db, Database):
-        raise ArgumentError(f"read_distributed_data: the first argument must be a sparkseis Database, got {type(db).__name__}")
+        raise ArgumentTypeError(f"read_distributed_data: the first argument must be a sparkseis Database, got {type(db).__name__}")
     for key in kwargs:
         why = _UNSUPPORTED.get(key, "not an argument of read_distributed_data")
         raise ArgumentError(f"read_distributed_data: {key}= is not supported ({why})")

@@ -81,7 +81,7 @@ def test_window_samples_match_serial_processing(spark, job_db):
     steps = p_window_steps(TravelTimeCalculator())
     matchers = [MiniseedMatcher(job_db), OriginTimeMatcher(job_db, t0offset=-289.6, tolerance=1)]
     for doc in job_db["wf_TimeSeries"].find({"data_tag": "compare"}):
-        serial = run_steps(job_db.read_data(doc["wf_miniseed_id"], normalize=matchers), steps)
+        serial = run_steps(job_db.read_data(doc["wf_miniseed_id"], collection="wf_miniseed", normalize=matchers), steps)
         saved = job_db.read_data(doc["_id"], collection="wf_TimeSeries")
         np.testing.assert_array_equal(saved.data, serial.data)
         assert saved.t0 == serial.t0 and saved.t0shift == serial.t0shift

@@ -30,7 +30,7 @@ def test_event_log_tells_the_seismic_story(spark, shipped_db):
     assert len(group) == 2 and described[0].startswith("warm-up:") and "TauP model iasp91" in described[0], described
     jobs = group[1:]
     description = described[1]
-    assert description.startswith(f"read {r['inputs']} wf_miniseed in {r['partitions']} ranges")
+    assert description.startswith(f"read {r['inputs']} wf_miniseed in {r['partitions']} partitions")
     for phase in ("match channel, source", "detrend", "resample", "set_Ptime", "WindowData", "save to wf_TimeSeries data_tag=ui_story"):
         assert phase in description
     stage_ids = set(jobs[0]["Stage IDs"])
