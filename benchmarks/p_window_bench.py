@@ -68,13 +68,14 @@ def jvm_peak_mib(marker: bytes) -> float:
 
 def spark_worker(uri: str, master: str, save: bool, tag: str) -> None:
     """One run of the job in this process (its own JVM), printed as JSON."""
+    from sparkseis.commands.p_window import build_parser
     from sparkseis.spark import session
-    from sparkseis.spark.p_window import build_parser, run
+    from sparkseis.spark.p_window import run
 
     spark = session(master, app_name=f"sparkseis-bench-{tag}", conf={"spark.ui.enabled": "false", "spark.driver.memory": "2g"})
     args = ["--db", "bench", "--mongo-uri", uri, "--t0offset", str(T0OFFSET), "--tolerance", str(TOLERANCE), "--time-steps"]
     args += ["--output-tag", tag, "--overwrite"] if save else ["--count-only"]
-    report = run(build_parser().parse_args(args), spark)
+    report = run(build_parser().parse_args(args), spark).as_dict()
     report["driver_python_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["driver_jvm_peak_mib"] = jvm_peak_mib(f"sparkseis-bench-{tag}".encode())
     spark.stop()
@@ -97,7 +98,7 @@ def run_spark(uri: str, master: str, save: bool, tag: str) -> dict:
 def serial_loop(db, save: bool, tag: str) -> dict:
     """read + match + the job's steps + the same batch sink, one datum at a time, each step timed."""
     from sparkseis.algorithms import TravelTimeCalculator
-    from sparkseis.algorithms.p_window import p_window_steps
+    from sparkseis.algorithms.chains import p_window_steps
     from sparkseis.db import MiniseedMatcher, OriginTimeMatcher, normalize
     from sparkseis.db.decode import decode_waveform
 

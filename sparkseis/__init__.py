@@ -12,10 +12,14 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     # The database client pulls in pymongo; import it only when asked for.
-    if name in ("Client", "Database"):
-        from sparkseis.db import client
+    if name == "Client":
+        from sparkseis.client import Client
 
-        return getattr(client, name)
+        return Client
+    if name == "Database":
+        from sparkseis.db.database import Database
+
+        return Database
     raise AttributeError(f"module 'sparkseis' has no attribute {name!r}")
 
 

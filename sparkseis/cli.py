@@ -8,27 +8,34 @@ import os
 import sys
 
 
-def _db_command(args: argparse.Namespace) -> int:
-    from sparkseis.db.embedded import EmbeddedServer
-
-    server = EmbeddedServer.from_config()
-    if args.action == "start":
+def _server_command(server, action: str, what: str, hint: str = "") -> int:
+    """start | stop | status of a server sparkseis manages."""
+    if action == "start":
         server.start()
         print(server.status())
-    elif args.action == "stop":
-        print("stopped" if server.stop() else "no embedded server started by sparkseis was running")
+        if hint:
+            print(hint)
+    elif action == "stop":
+        print("stopped" if server.stop() else f"no {what} started by sparkseis was running")
     else:
         print(server.status())
     return 0
 
 
+def _db_command(args: argparse.Namespace) -> int:
+    settings = args.settings
+    if args.server:
+        settings = settings.replace(embedded_server=args.server)
+    return _server_command(settings.embedded(), args.action, "embedded server")
+
+
 def _import_command(args: argparse.Namespace) -> int:
     import time
 
-    from sparkseis.db.client import Client
+    from sparkseis.client import Client
     from sparkseis.db.importer import folder_files, import_folder, worth_spark
 
-    client = Client(args.mongo_uri)
+    client = Client(args.mongo_uri, settings=args.settings)
     db = client.get_database(args.db)
     files = folder_files(args.folder)
     began = time.perf_counter()
@@ -36,7 +43,7 @@ def _import_command(args: argparse.Namespace) -> int:
         from sparkseis.spark.importer import import_folder_distributed
         from sparkseis.spark.session import session
 
-        spark = session(args.master, app_name=f"sparkseis import {args.folder}")
+        spark = session(args.master, app_name=f"sparkseis import {args.folder}", settings=args.settings)
         try:
             report = import_folder_distributed(db, args.folder, origin=args.origin, spark_context=spark.sparkContext)
         finally:
@@ -68,14 +75,15 @@ def _import_command(args: argparse.Namespace) -> int:
 
 def _saved_tag(args: argparse.Namespace):
     """The database holding wf_TimeSeries documents under args.tag; RuntimeError otherwise."""
-    from sparkseis.db.client import Client
+    from sparkseis.client import Client
+    from sparkseis.core.errors import JobError
 
-    client = Client(args.mongo_uri)
+    client = Client(args.mongo_uri, settings=args.settings)
     db = client.get_database(args.db)
     if args.db not in client.list_database_names():
-        raise RuntimeError(f"database {args.db!r} does not exist at {client!r}")
+        raise JobError(f"database {args.db!r} does not exist at {client!r}")
     if db.wf_TimeSeries.find_one({"data_tag": args.tag}, {"_id": 1}) is None:
-        raise RuntimeError(f"no saved windows with data_tag {args.tag!r} in database {args.db!r} (wf_TimeSeries)")
+        raise JobError(f"no saved windows with data_tag {args.tag!r} in database {args.db!r} (wf_TimeSeries)")
     return db
 
 
@@ -98,7 +106,7 @@ def _export_command(args: argparse.Namespace) -> int:
     from sparkseis.spark.session import session
 
     db = _saved_tag(args)  # before Spark starts
-    spark = session(app_name=f"sparkseis export {args.tag}")
+    spark = session(app_name=f"sparkseis export {args.tag}", settings=args.settings)
     try:
         rows = export_parquet(db, args.tag, args.parquet, spark)
     finally:
@@ -110,22 +118,15 @@ def _export_command(args: argparse.Namespace) -> int:
 def _history_command(args: argparse.Namespace) -> int:
     from sparkseis.spark.history import HistoryServer
 
-    server = HistoryServer.from_config()
-    if args.action == "start":
-        server.start()
-        print(server.status())
-        print(f"open {server.url} in a browser; runs appear there once their event log is written")
-    elif args.action == "stop":
-        print("stopped" if server.stop() else "no history server started by sparkseis was running")
-    else:
-        print(server.status())
-    return 0
+    server = HistoryServer.from_settings(args.settings)
+    hint = f"open {server.url} in a browser; runs appear there once their event log is written"
+    return _server_command(server, args.action, "history server", hint)
 
 
 def _shell_command(args: argparse.Namespace) -> int:
     from sparkseis.spark.shell import pyspark_command
 
-    command, env = pyspark_command(args.pyspark_args)
+    command, env = pyspark_command(args.pyspark_args, args.settings)
     os.execvpe(command[0], command, {**os.environ, **env})
     return 1  # not reached
 
@@ -138,13 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_db = sub.add_parser("db", help="manage the embedded MongoDB-protocol server")
     p_db.add_argument("action", choices=["start", "stop", "status"])
+    p_db.add_argument("--server", choices=["nx-27017", "secantusdb"], default=None,
+                      help="which embedded server (default: [embedded] server in conf/sparkseis.toml, SPARKSEIS_EMBEDDED_SERVER: nx-27017)")
     p_db.set_defaults(func=_db_command)
     p_imp = sub.add_parser("import", help="import a folder of miniSEED, StationXML and QuakeML files")
     p_imp.add_argument("folder")
     p_imp.add_argument("--db", default="getting_started", help="database name (default getting_started)")
     p_imp.add_argument("--mongo-uri", default=None, help="MongoDB URI (default: configured, else embedded)")
-    p_imp.add_argument("--origin", default="hypocentre", choices=["preferred", "hypocentre", "first"],
-                       help="which origin of each event to store (default hypocentre: P times start there)")  # fmt: skip
+    p_imp.add_argument("--origin", default=None, choices=["preferred", "hypocentre", "first"],
+                       help="which origin of each event to store (default from conf/: hypocentre, where P times start)")
     how = p_imp.add_mutually_exclusive_group()
     how.add_argument("--spark", action="store_true", help="index the files as a Spark job (default when they hold 2 GB or more)")
     how.add_argument("--serial", action="store_true", help="index the files one after another in this process")
@@ -175,9 +178,18 @@ def main(argv: list[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from sparkseis import config
+    from sparkseis.core.errors import UserMistake
+
+    args.settings = config.settings()  # resolved once, here; everything below is handed its values
+    if getattr(args, "origin", "") is None:
+        args.origin = args.settings.origin
     try:
         return args.func(args)
-    except (ConnectionError, FileNotFoundError, RuntimeError) as err:
+    except UserMistake as err:
+        print(f"sparkseis: {err}", file=sys.stderr)
+        return 2
+    except (ConnectionError, FileNotFoundError, RuntimeError) as err:  # a server that would not start, a missing folder
         print(f"sparkseis: {err}", file=sys.stderr)
         return 1
 

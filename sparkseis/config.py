@@ -1,21 +1,33 @@
-"""Settings: conf/sparkseis.toml, then environment variables, then explicit arguments."""
+"""Settings, resolved once at the edge: conf/sparkseis.toml, then environment variables, then
+explicit arguments. Entry points (the CLI, the jobs, `session()`, `Client()` without a URI)
+build a `Settings` with `settings()` and pass its values down; nothing under `sparkseis/db`
+reads configuration or the environment, and Spark tasks receive values, never look them up.
+"""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
+import functools
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sparkseis import defaults
+
+# (section, key) in conf/sparkseis.toml -> the environment variable that overrides it
 _ENV = {
     ("mongodb", "uri"): "SPARKSEIS_MONGODB_URI",
     ("embedded", "port"): "SPARKSEIS_EMBEDDED_PORT",
     ("embedded", "data_dir"): "SPARKSEIS_EMBEDDED_DIR",
+    ("embedded", "server"): "SPARKSEIS_EMBEDDED_SERVER",
     ("storage", "output_dir"): "SPARKSEIS_OUTPUT_DIR",
     ("spark", "master"): "SPARKSEIS_SPARK_MASTER",
     ("spark", "event_log_dir"): "SPARKSEIS_EVENT_LOG_DIR",
+    ("spark", "history_port"): "SPARKSEIS_HISTORY_PORT",
 }
+_INTEGERS = {"port", "history_port"}
 
 
 def project_root() -> Path:
@@ -28,37 +40,104 @@ def project_root() -> Path:
     return Path.cwd()
 
 
+@functools.lru_cache(maxsize=8)
+def _parse(path: Path, mtime_ns: int) -> dict[str, dict[str, Any]]:
+    # one parse per file version: callers get copies, so nobody edits the cache
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
 def load(path: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
-    """All settings as {section: {key: value}}, with environment overrides applied."""
+    """All settings as {section: {key: value}}, with environment overrides applied (the TOML
+    file is parsed once per version of it)."""
     conf_path = Path(path or os.environ.get("SPARKSEIS_CONF") or project_root() / "conf" / "sparkseis.toml")
-    settings: dict[str, dict[str, Any]] = {}
-    if conf_path.exists():
-        with open(conf_path, "rb") as f:
-            settings = tomllib.load(f)
-    settings = copy.deepcopy(settings)
+    parsed = _parse(conf_path, conf_path.stat().st_mtime_ns) if conf_path.exists() else {}
+    settings = {section: dict(values) for section, values in parsed.items()}
     for (section, key), var in _ENV.items():
         if os.environ.get(var):
             value: Any = os.environ[var]
-            if key == "port":
-                value = int(value)
-            settings.setdefault(section, {})[key] = value
+            settings.setdefault(section, {})[key] = int(value) if key in _INTEGERS else value
     return settings
 
 
-def get(section: str, key: str, default: Any = None) -> Any:
-    return load().get(section, {}).get(key, default)
-
-
-def project_path(value: str | os.PathLike) -> Path:
+def project_path(value: str | os.PathLike, root: Path | None = None) -> Path:
     """A configured path, made absolute against the project root."""
     p = Path(value)
-    return p if p.is_absolute() else project_root() / p
+    return p if p.is_absolute() else (root or project_root()) / p
 
 
-def spark_defaults() -> dict[str, str]:
+@dataclass(frozen=True)
+class Settings:
+    """Every sparkseis setting, resolved: paths absolute, numbers typed. Defaults live in
+    sparkseis.defaults, beside their names."""
+
+    mongodb_uri: str | None = None  # None: the embedded server
+    mongodb_timeout_s: float = defaults.MONGODB_TIMEOUT_S
+    embedded_server: str = defaults.EMBEDDED_SERVER
+    embedded_host: str = defaults.LOCAL_IP
+    embedded_port: int = defaults.EMBEDDED_PORT
+    embedded_dir: Path = Path(defaults.EMBEDDED_DIR)
+    storage_mode: str = defaults.STORAGE_MODE
+    output_dir: Path = Path(defaults.OUTPUT_DIR)
+    origin: str = defaults.ORIGIN
+    spark_master: str | None = None
+    event_log_dir: Path = Path(defaults.EVENT_LOG_DIR)
+    local_ip: str = defaults.LOCAL_IP
+    history_port: int = defaults.HISTORY_PORT
+    project_root: Path = Path(".")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed."""
+        return dataclasses.replace(self, **changes)
+
+    def embedded(self):
+        """The embedded database server these settings describe (not started)."""
+        from sparkseis.servers import embedded_server
+
+        return embedded_server(self.embedded_server, self.embedded_host, self.embedded_port, self.embedded_dir)
+
+    @property
+    def spark_conf_dir(self) -> Path:
+        """Spark's own settings (spark-defaults.conf, log4j2.properties)."""
+        return self.project_root / "conf" / "spark"
+
+    @property
+    def state_dir(self) -> Path:
+        """Where pid and log files of the servers sparkseis starts live."""
+        return self.project_root / "var"
+
+
+def settings(path: str | os.PathLike | None = None) -> Settings:
+    """The settings now: conf/sparkseis.toml under the environment variables (call at the edge)."""
+    root = project_root()
+    conf = load(path)
+
+    def value(section: str, key: str, default: Any) -> Any:
+        got = conf.get(section, {}).get(key)
+        return default if got in (None, "") else got
+
+    return Settings(
+        mongodb_uri=value("mongodb", "uri", None),
+        mongodb_timeout_s=float(value("mongodb", "timeout_s", defaults.MONGODB_TIMEOUT_S)),
+        embedded_server=value("embedded", "server", defaults.EMBEDDED_SERVER),
+        embedded_host=value("embedded", "host", defaults.LOCAL_IP),
+        embedded_port=int(value("embedded", "port", defaults.EMBEDDED_PORT)),
+        embedded_dir=project_path(value("embedded", "data_dir", defaults.EMBEDDED_DIR), root),
+        storage_mode=value("storage", "mode", defaults.STORAGE_MODE),
+        output_dir=project_path(value("storage", "output_dir", defaults.OUTPUT_DIR), root),
+        origin=value("import", "origin", defaults.ORIGIN),
+        spark_master=value("spark", "master", None),
+        event_log_dir=project_path(value("spark", "event_log_dir", defaults.EVENT_LOG_DIR), root),
+        local_ip=value("spark", "local_ip", defaults.LOCAL_IP),
+        history_port=int(value("spark", "history_port", defaults.HISTORY_PORT)),
+        project_root=root,
+    )
+
+
+def spark_defaults(conf_dir: Path | None = None) -> dict[str, str]:
     """Spark's settings from conf/spark/spark-defaults.conf (Spark's own file format: a key,
     whitespace, the value; # comments)."""
-    path = project_path("conf/spark/spark-defaults.conf")
+    path = (conf_dir or project_path("conf/spark")) / "spark-defaults.conf"
     settings: dict[str, str] = {}
     if path.exists():
         for line in path.read_text().splitlines():

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "data"
+from tests.support import DATA, free_port
 
 
 @pytest.fixture(scope="session")
@@ -28,21 +27,12 @@ def rf_dir() -> Path:
     return DATA / "rf_example"
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on now, so that two test runs on one machine never share a server."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def embedded_server(tmp_path_factory):
     """A real embedded MongoDB-protocol server for this test run, stopped (by pid) at the end."""
     import os
 
-    from sparkseis.db.embedded import EmbeddedServer
+    from sparkseis.servers import EmbeddedServer
 
     data_dir = tmp_path_factory.mktemp("mongo")
     server = EmbeddedServer("127.0.0.1", free_port(), data_dir)

@@ -2,7 +2,7 @@
 
 import matplotlib.image
 
-from sparkseis.algorithms.p_window import p_window_steps, run_steps
+from sparkseis.algorithms.chains import p_window_steps, run_steps
 from sparkseis.cli import main
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
 from sparkseis.plot import before_after, record_section
@@ -40,7 +40,7 @@ def test_plot_command_draws_a_saved_tag(embedded_server, shipped_db, tmp_path, c
     out = tmp_path / "cli.png"
     assert main(["plot", "--db", "shipped", "--tag", "plot_cli", "--output", str(out), "--mongo-uri", embedded_server.uri]) == 0
     assert out.exists() and f"({live} traces)" in capsys.readouterr().out
-    assert main(["plot", "--db", "shipped", "--tag", "nothing_here", "--output", str(out), "--mongo-uri", embedded_server.uri]) == 1
+    assert main(["plot", "--db", "shipped", "--tag", "nothing_here", "--output", str(out), "--mongo-uri", embedded_server.uri]) == 2
     assert "no saved windows" in capsys.readouterr().err
 
 

@@ -18,7 +18,7 @@ from obspy.geodetics import gps2dist_azimuth, kilometers2degrees, locations2degr
 
 from sparkseis.algorithms.timeref import ator
 from sparkseis.core.decorator import seismic_function
-from sparkseis.core.errors import ArgumentError, ErrorSeverity
+from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
 
 # TauP's "P" as the tutorial asks for it (arrivals[0] of phase_list=["P"]); ("p", "P") adds the
@@ -56,7 +56,9 @@ def _reduce_taup_model(model):
     return object.__reduce_ex__(model, 4)
 
 
-def _register_taup_pickling() -> None:
+def register_taup_pickling() -> None:
+    """Make every TauPyModel pickle to its model name (loaded once per receiving process):
+    registered by the Spark layer, where closures are shipped, not on import."""
     import copyreg
 
     from obspy.taup import TauPyModel
@@ -169,8 +171,8 @@ def shared_calculator(model: str = "iasp91", max_cached_depths: int = 4096) -> T
 
 
 def as_calculator(model) -> TravelTimeCalculator:
-    """A travel-time calculator for `model`: None (iasp91), a model name, an obspy TauPyModel,
-    a TravelTimeCalculator, or a Spark broadcast of one of these."""
+    """A travel-time calculator for `model`: None (iasp91), a model name, an obspy TauPyModel or
+    a TravelTimeCalculator (a Spark broadcast is resolved by stage(), or pass its .value)."""
     if model is None:
         return shared_calculator("iasp91")
     if isinstance(model, str):
@@ -179,8 +181,6 @@ def as_calculator(model) -> TravelTimeCalculator:
         return model
     if type(model).__name__ == "TauPyModel":
         return shared_calculator(taup_model_name(model))
-    if type(model).__name__ == "Broadcast":  # pyspark's, without importing pyspark here
-        return as_calculator(model.value)
     raise ArgumentError(f"set_Ptime: model must be a TauP model name, TauPyModel or TravelTimeCalculator, got {type(model).__name__}")
 
 
@@ -260,16 +260,13 @@ def set_Ptime(
         sta_lat = float(_first_defined(d, "channel_lat", "site_lat"))
         sta_lon = float(_first_defined(d, "channel_lon", "site_lon"))
     except KeyError as err:
-        d.kill()
-        d.elog.log_error("set_Ptime", f"missing coordinates: {err}", ErrorSeverity.Invalid)
+        d.kill_with("set_Ptime", f"missing coordinates: {err}")
         return d
     except (TypeError, ValueError):  # a stored null or text where a number belongs
-        d.kill()
-        d.elog.log_error("set_Ptime", "source or station coordinates, depth or origin time are not numbers", ErrorSeverity.Invalid)
+        d.kill_with("set_Ptime", "source or station coordinates, depth or origin time are not numbers")
         return d
     if not all(math.isfinite(x) for x in (src_lat, src_lon, depth, otime, sta_lat, sta_lon)):
-        d.kill()
-        d.elog.log_error("set_Ptime", f"source or station values are not finite (source depth {depth} km)", ErrorSeverity.Invalid)
+        d.kill_with("set_Ptime", f"source or station values are not finite (source depth {depth} km)")
         return d
     delta, esaz, seaz = epicentral_distance(src_lat, src_lon, sta_lat, sta_lon, distance)
     d["epicentral_distance"] = delta
@@ -278,10 +275,8 @@ def set_Ptime(
     d["seaz"] = seaz
     tt = calculator.travel_time(depth, delta, phase_list)
     if math.isnan(tt):
-        d.kill()
         hint = "" if "Pdiff" in phase_list else " (use_pdiff=True adds Pdiff)"
-        d.elog.log_error("set_Ptime", f"no {'/'.join(phase_list)} arrival at {delta:.3f} deg from a {depth} km deep source{hint}",
-                         ErrorSeverity.Invalid)  # fmt: skip
+        d.kill_with("set_Ptime", f"no {'/'.join(phase_list)} arrival at {delta:.3f} deg from a {depth} km deep source{hint}")
         return d
     d[Ptimekey] = otime + tt
     return d
@@ -291,5 +286,3 @@ def shift_by_Ptime(d: BasicSeismic, Ptimekey: str = "Ptime") -> BasicSeismic:
     """ator to the P time: time 0 becomes the P arrival (a datum without it is killed)."""
     return ator(d, Ptimekey)
 
-
-_register_taup_pickling()

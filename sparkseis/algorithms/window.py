@@ -50,15 +50,12 @@ def WindowData(
     ("pad"). The window is a new datum; a kill marks the input, as MsPASS does.
     """
     if short_segment_handling not in _MODES:  # MsPASS: the datum dies saying so, the call does not raise
-        d.kill()
-        d.elog.log_error("WindowData", f"short_segment_handling must be one of {_MODES}, got {short_segment_handling!r}",
-                         ErrorSeverity.Invalid)  # fmt: skip
+        d.kill_with("WindowData", f"short_segment_handling must be one of {_MODES}, got {short_segment_handling!r}")
         return d
     start, end = window_bounds(win_start, win_end)
     if isinstance(t0shift, str):
         if not d.is_defined(t0shift):
-            d.kill()
-            d.elog.log_error("WindowData", f"t0shift key '{t0shift}' is not defined", ErrorSeverity.Invalid)
+            d.kill_with("WindowData", f"t0shift key '{t0shift}' is not defined")
             return d
         t0shift = float(d[t0shift])
     if t0shift:
@@ -66,8 +63,7 @@ def WindowData(
         end += t0shift
     if end < d.t0 or start > d.endtime():
         span = f"[{d.t0}, {d.endtime()}]"
-        d.kill()
-        d.elog.log_error("WindowData", f"window [{start}, {end}] s is entirely outside the data span {span} s", ErrorSeverity.Invalid)
+        d.kill_with("WindowData", f"window [{start}, {end}] s is entirely outside the data span {span} s")
         return d
     i_start = d.sample_number(start)
     n = round_half_away((end - start) / d.dt) + 1
@@ -78,8 +74,7 @@ def WindowData(
         return out
     span = f"[{d.t0}, {d.endtime()}]"
     if short_segment_handling == "kill":
-        d.kill()
-        d.elog.log_error("WindowData", f"window [{start}, {end}] s is partly outside the data span {span} s", ErrorSeverity.Invalid)
+        d.kill_with("WindowData", f"window [{start}, {end}] s is partly outside the data span {span} s")
         return d
     lo, hi = max(i_start, 0), min(i_end, d.npts - 1)
     if short_segment_handling == "truncate":
@@ -110,7 +105,7 @@ def cut_for_window(d: BasicSeismic, decimator, win_start: float, win_end: float,
     """Keep only the input samples that decimator's output in [win_start, win_end] s after
     d[t0shift] depends on: the window plus the filter's settling margin, cut on the decimation
     grid, so decimating the cut gives that window's samples as decimating the whole record does
-    (to 1e-13 relative). d is left whole when it will not be decimated by an integer factor,
+    (bit for bit at factors 2 and 4, within 2e-13 relative up to 40). d is left whole when it will not be decimated by an integer factor,
     lacks t0shift, or the window is not well inside the decimated data: the later steps then
     see the whole record and decide as they would have (kill reasons included)."""
     from sparkseis.algorithms.resample import settling_samples

@@ -46,8 +46,7 @@ def seismic_function(validate: Callable[..., None] | None = None, name: str | No
             except Exception as err:  # noqa: BLE001 - sorted below: kill the datum or fail the run
                 if is_programming_error(err):
                     raise
-                d.kill()
-                d.elog.log_error(algorithm, f"{type(err).__name__}: {err}", ErrorSeverity.Invalid)
+                d.kill_with(algorithm, f"{type(err).__name__}: {err}")
                 return d
             return d if out is None else out
 

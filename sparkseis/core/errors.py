@@ -1,4 +1,5 @@
-"""Error severities, the per-datum error log, and the exceptions of sparkseis."""
+"""Error severities, the per-datum error log, and every exception sparkseis defines (one
+hierarchy under SparkseisError; UserMistake marks what a job front reports as exit code 2)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,12 @@ class SeismicError(SparkseisError):
         self.severity = ErrorSeverity[severity] if isinstance(severity, str) else ErrorSeverity(severity)
 
 
-class ArgumentError(SparkseisError, ValueError):
+class UserMistake(SparkseisError):
+    """How sparkseis was asked to run cannot work (arguments, a missing database, a busy tag):
+    the job fronts print it in one line and exit 2. Anything else that escapes is a bug."""
+
+
+class ArgumentError(UserMistake, ValueError):
     """A caller passed arguments that can never work (raised, never turned into a kill)."""
 
 
@@ -52,7 +58,43 @@ class ArgumentTypeError(ArgumentError, TypeError):
     """An argument of the wrong type (a TypeError too, where MsPASS raises one)."""
 
 
-class MetadataKeyError(KeyError):
+class JobError(UserMistake):
+    """A mistake in how a job was asked to run, found before any waveform is read."""
+
+
+class DatabaseConnectionError(UserMistake, ConnectionError):
+    """The MongoDB server could not be reached or refused us; the message says what to try."""
+
+
+class DataTagExistsError(UserMistake, RuntimeError):
+    """The output data_tag already has saved data and overwrite was not asked for."""
+
+
+class TagBusyError(UserMistake, RuntimeError):
+    """Another live run holds the data_tag."""
+
+
+class NoUnfinishedRunError(UserMistake, LookupError):
+    """--resume was asked for a data_tag that has no unfinished run."""
+
+
+class AccountingError(SparkseisError, RuntimeError):
+    """The records written do not add up to the data read: the run failed."""
+
+
+class SparkJobFailed(SparkseisError, RuntimeError):
+    """A Spark task of a run failed (the message: the error at the bottom of the task's trace)."""
+
+
+class SampleReadError(SparkseisError):
+    """Samples could not be read (missing file, short read, undecodable bytes): the datum dies."""
+
+
+class SnapshotMissingError(SparkseisError, RuntimeError):
+    """The stored snapshot a read partition was planned from is gone (released or expired)."""
+
+
+class MetadataKeyError(SparkseisError, KeyError):
     """A metadata key was read that the header does not define."""
 
     def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable

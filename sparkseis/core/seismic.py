@@ -115,6 +115,11 @@ class BasicSeismic(Metadata):
         """Mark the datum dead (its samples stay)."""
         self.live = False
 
+    def kill_with(self, algorithm: str, message: str, severity: ErrorSeverity = ErrorSeverity.Invalid) -> None:
+        """Kill the datum and log why (the one way the dead-data rule kills)."""
+        self.live = False
+        self.elog.log_error(algorithm, message, severity)
+
     def set_live(self) -> None:
         """Mark the datum live."""
         self.live = True

@@ -1,8 +1,7 @@
 """MongoDB: connection (embedded server on demand), import, matchers, read and save."""
 
-from sparkseis.db.client import Client, DatabaseConnectionError, redact_uri
+from sparkseis.core.errors import DatabaseConnectionError
 from sparkseis.db.database import Database
-from sparkseis.db.embedded import EmbeddedServer
 from sparkseis.db.normalize import (
     EqualityMatcher,
     Matcher,
@@ -13,6 +12,21 @@ from sparkseis.db.normalize import (
     OriginTimeMatcher,
     normalize,
 )
+
+
+def __getattr__(name: str):
+    # Client (an entry point: it reads the settings), the URI helper and the embedded server live
+    # outside the db layer; they are offered here, where MsPASS users look for them
+    if name in ("Client", "redact_uri"):
+        from sparkseis import client
+
+        return getattr(client, name)
+    if name == "EmbeddedServer":
+        from sparkseis.servers import EmbeddedServer
+
+        return EmbeddedServer
+    raise AttributeError(f"module 'sparkseis.db' has no attribute {name!r}")
+
 
 __all__ = [
     "Client",

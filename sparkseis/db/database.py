@@ -15,18 +15,19 @@ from pymongo import ASCENDING, ReplaceOne
 from pymongo.database import Database as MongoDatabase
 from pymongo.errors import OperationFailure
 
-from sparkseis import config
+from sparkseis import defaults
+from sparkseis.config import Settings
 from sparkseis.core.errors import ArgumentError, ArgumentTypeError
 from sparkseis.core.seismic import BasicSeismic, Seismogram
 from sparkseis.db import metadata_import
 from sparkseis.db.decode import decode_waveform
-from sparkseis.db.documents import dead_timeseries
 from sparkseis.db.ids import stable_object_id, time_ordered_id
 from sparkseis.db.mseed_index import scan_mseed, segment_documents
 from sparkseis.db.normalize import Matcher, ObjectIdDBMatcher, ObjectIdMatcher
 from sparkseis.db.normalize import normalize as apply_matcher
 from sparkseis.db.runs import delete_outputs
-from sparkseis.db.sink import WaveformSink
+from sparkseis.db.writer import WaveformSink
+from sparkseis.io.documents import dead_timeseries
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,12 @@ class Database(MongoDatabase):
 
     def __repr__(self) -> str:
         return f"Database({self.name!r} on {self.client!r})"
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of the client this database came from (the defaults for a plain
+        pymongo client): where saves go when a call does not say."""
+        return getattr(self.client, "settings", None) or Settings()
 
     def __reduce__(self):
         # the client pickles to its URI and reconnects on arrival; client[name] gives us back
@@ -138,9 +145,10 @@ class Database(MongoDatabase):
         sites, channels = metadata_import.inventory_documents(inventory_or_path)
         return {"site": self._replace_all("site", sites), "channel": self._replace_all("channel", channels)}
 
-    def save_catalog(self, catalog_or_path: Any, origin: Any = "preferred") -> dict[str, Any]:
+    def save_catalog(self, catalog_or_path: Any, origin: Any = defaults.ORIGIN) -> dict[str, Any]:
         """source documents from an ObsPy Catalog or a QuakeML file; origin picks which origin
-        ("preferred", "hypocentre", "first", or a function of the event)."""
+        ("hypocentre", the default: the earliest non-centroid origin, where P starts;
+        "preferred"; "first"; or a function of the event)."""
         docs, skipped = metadata_import.catalog_documents(catalog_or_path, origin)
         for s in skipped:
             log.warning("save_catalog skipped %s", s)
@@ -189,11 +197,12 @@ class Database(MongoDatabase):
         "collection" and "live")."""
         if format is not None or dfile is not None:
             raise ArgumentError("save_data: samples are saved as float64 (GridFS or sample files); format= and dfile= are not supported")
+        settings = self.settings
         if storage_mode is None:
-            storage_mode = config.get("storage", "mode", "gridfs")
+            storage_mode = settings.storage_mode
         if collection is None:
             collection = "wf_Seismogram" if isinstance(mspass_object, Seismogram) else "wf_TimeSeries"
-        sink = WaveformSink(self, data_tag or "", storage_mode, dir, collection, batch_size=1, exclude_keys=exclude_keys,
+        sink = WaveformSink(self, data_tag or "", storage_mode, dir or settings.output_dir, collection, batch_size=1, exclude_keys=exclude_keys,
                             cremate=cremate)  # fmt: skip
         doc_id = sink.add(mspass_object)
         sink.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from sparkseis.core.errors import SampleReadError
 from sparkseis.core.seismic import TimeSeries
-from sparkseis.db import documents
 from sparkseis.db.mseed_decode import Expected, read_mseed_segment
-from sparkseis.db.waveform_store import SampleReadError, read_file_samples, read_gridfs_samples
+from sparkseis.db.waveform_store import read_file_samples, read_gridfs_samples
+from sparkseis.io import documents
 
 
 def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:

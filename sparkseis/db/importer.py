@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from sparkseis import defaults
 from sparkseis.db.database import Database
 from sparkseis.db.ids import stable_object_id
 from sparkseis.db.mseed_index import looks_like_record
@@ -51,7 +52,7 @@ def merge_reports(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]
     return into
 
 
-def import_file(db: Database, path: Path, report: dict[str, Any], origin: str = "preferred", defer: tuple[str, ...] = ()) -> str | None:
+def import_file(db: Database, path: Path, report: dict[str, Any], origin: str = defaults.ORIGIN, defer: tuple[str, ...] = ()) -> str | None:
     """Import one file into db, adding to report; returns its kind ('mseed', 'stationxml',
     'quakeml', None). Files of a kind in `defer` are left for the caller. A file that cannot be
     read goes to report["failed"] and the elog collection."""
@@ -103,7 +104,7 @@ def worth_spark(files: list[Path]) -> bool:
     return sum(p.stat().st_size for p in files) >= SPARK_IMPORT_BYTES
 
 
-def import_folder(db: Database, folder: str | Path, origin: str = "preferred") -> dict[str, Any]:
+def import_folder(db: Database, folder: str | Path, origin: str = defaults.ORIGIN) -> dict[str, Any]:
     """Index every miniSEED file and save every StationXML inventory and QuakeML catalog below
     folder, one file after another. A file that cannot be read is reported in `failed` (and in
     the elog collection) and the rest is imported; files of other kinds are listed in `ignored`."""

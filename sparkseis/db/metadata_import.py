@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from sparkseis import defaults
 from sparkseis.db.ids import stable_object_id
 
 # Open-ended epochs are stored with this end time (year 2286), so range queries stay simple.
@@ -68,7 +69,7 @@ def _hypocentre(event) -> Any:
     return min(candidates, key=lambda o: o.time) if candidates else None
 
 
-def choose_origin(event, origin: str | Callable = "preferred"):
+def choose_origin(event, origin: str | Callable = defaults.ORIGIN):
     """The origin to store: "preferred", "hypocentre"/"hypocenter", "first", or a function of the event."""
     if callable(origin):
         return origin(event)
@@ -81,7 +82,7 @@ def choose_origin(event, origin: str | Callable = "preferred"):
     raise ValueError(f"origin must be 'preferred', 'hypocentre', 'first' or a function, got {origin!r}")
 
 
-def catalog_documents(catalog_or_path: Any, origin: str | Callable = "preferred") -> tuple[list[dict], list[str]]:
+def catalog_documents(catalog_or_path: Any, origin: str | Callable = defaults.ORIGIN) -> tuple[list[dict], list[str]]:
     """source documents (time epoch s, lat, lon, depth km, magnitude) and a list of skipped events."""
     from obspy import Catalog, read_events
 

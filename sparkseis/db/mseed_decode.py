@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pymseed
 
-from sparkseis.db.waveform_store import SampleReadError
+from sparkseis.core.errors import SampleReadError
 
 STEIM_ENCODINGS = (10, 11)  # Steim-1, Steim-2
 

@@ -146,9 +146,10 @@ def normalize(d: BasicSeismic, matcher: Any, kill_on_failure: bool = True) -> Ba
     entries = list(elog) if elog is not None else []
     if md is None:
         message = "; ".join(e.message for e in entries) or f"{algorithm} found no match"
-        d.elog.log_error(algorithm, message, ErrorSeverity.Invalid if kill_on_failure else ErrorSeverity.Complaint)
         if kill_on_failure:
-            d.kill()
+            d.kill_with(algorithm, message)
+        else:
+            d.elog.log_error(algorithm, message, ErrorSeverity.Complaint)
         return d
     for e in entries:
         d.elog.log_error(e.algorithm, e.message, e.severity)

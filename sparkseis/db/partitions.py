@@ -24,6 +24,8 @@ from typing import Any
 
 from pymongo.errors import OperationFailure
 
+from sparkseis.core.errors import SnapshotMissingError
+
 log = logging.getLogger(__name__)
 
 SNAPSHOT_COLLECTION = "read_snapshots"
@@ -35,10 +37,6 @@ INLINE_IDS = 50_000
 SNAPSHOT_LIFETIME = datetime.timedelta(days=7)
 # ids per `$in` query when reading a partition
 FETCH_IDS = 500
-
-
-class SnapshotMissingError(RuntimeError):
-    """The stored snapshot a partition was planned from is gone (released or expired)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +59,7 @@ class PartitionPlan:
     partitions: list[ReadPartition]
     total: int
     snapshot: str | None = None
+    collection: str = ""  # the collection the ids are of
 
     def describe(self, collection: str) -> str:
         held = f"snapshot {self.snapshot}" if self.snapshot else "ids in the plan"
@@ -128,7 +127,7 @@ def plan_partitions(collection, query: dict | None = None, npartitions: int | No
     if writer is None:
         n = max(1, min(int(npartitions), total or 1))
         parts = [ReadPartition(k, b - a, tuple(ids[a:b])) for k, (a, b) in enumerate(_split(total, n))]
-        return PartitionPlan(parts, total)
+        return PartitionPlan(parts, total, None, collection.name)
     if ids:
         writer.write(ids)
     n = max(1, min(int(npartitions), writer.chunks))
@@ -136,7 +135,7 @@ def plan_partitions(collection, query: dict | None = None, npartitions: int | No
     for k, (a, b) in enumerate(_split(writer.chunks, n)):
         count = min(b * chunk_ids, total) - a * chunk_ids
         parts.append(ReadPartition(k, count, snapshot=writer.id, chunks=(a, b)))
-    return PartitionPlan(parts, total, writer.id)
+    return PartitionPlan(parts, total, writer.id, collection.name)
 
 
 def _planned_ids(db, part: ReadPartition) -> Iterator[list]:

@@ -10,21 +10,16 @@ import platform
 import secrets
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from sparkseis.core.errors import NoUnfinishedRunError, TagBusyError
 from sparkseis.db.waveform_store import delete_gridfs_files
-
-if TYPE_CHECKING:
-    from sparkseis.db.database import Database
 
 RUNS = "jobs"
 LOCKS = "tag_locks"
-
-
-class TagBusyError(RuntimeError):
-    """Another live run holds the data_tag."""
 
 
 def _now() -> datetime.datetime:
@@ -59,13 +54,36 @@ def versions() -> dict[str, str]:
 
 
 class RunRecord:
-    """One run's record in `jobs` and its lock on the data_tag."""
+    """One run's record in `jobs` and its lock on the data_tag; a context manager:
+
+        with RunRecord.begin(db, "p_window", tag, arguments) as run:
+            ...                      # the work; an exception records the run as failed
+            run.succeed(counts)      # what the record keeps once the block ends
+    """
 
     def __init__(self, db: Database, run_id: str, data_tag: str):
         self.db, self.run_id, self.data_tag = db, run_id, data_tag
+        self._outcome: dict[str, Any] | None = None
+
+    def __enter__(self) -> RunRecord:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None:
+            self.finish("succeeded", **(self._outcome or {}))
+            return False
+        try:
+            self.finish("failed", error=f"{exc_type.__name__}: {exc}"[:2000])
+        except PyMongoError:
+            pass  # the database is what failed: the record stays "running" and --resume takes it over
+        return False  # the exception goes on
+
+    def succeed(self, counts: dict[str, Any], **fields: Any) -> None:
+        """The counts (and other fields) to record when the run's block ends without an error."""
+        self._outcome = {"counts": counts, **fields}
 
     @classmethod
-    def begin(cls, db: Database, kind: str, data_tag: str, arguments: dict[str, Any] | None = None, resume: bool = False) -> RunRecord:
+    def begin(cls, db: Database, program: str, data_tag: str, arguments: dict[str, Any] | None = None, resume: bool = False) -> RunRecord:
         """Take the tag and record a new run (or, with resume, take over the tag's newest
         unfinished run). TagBusyError if a live run on this host, or any run on another host,
         holds the tag."""
@@ -74,14 +92,14 @@ class RunRecord:
         if resume:
             resumed = db[RUNS].find_one({"data_tag": data_tag, "status": {"$ne": "succeeded"}}, sort=[("started", -1)])
             if resumed is None:
-                raise LookupError(f"--resume: data_tag {data_tag!r} has no unfinished run to complete")
+                raise NoUnfinishedRunError(f"--resume: data_tag {data_tag!r} has no unfinished run to complete")
         run_id = resumed["_id"] if resumed else new_run_id()
         cls._lock(db, data_tag, run_id, me, takeover=resume)
         record = cls(db, run_id, data_tag)
         if resumed:
             db[RUNS].update_one({"_id": run_id}, {"$set": {"status": "running", **me, "resumed": _now()}, "$unset": {"error": ""}})
         else:
-            db[RUNS].insert_one({"_id": run_id, "kind": kind, "data_tag": data_tag, "status": "running", "arguments": arguments or {},
+            db[RUNS].insert_one({"_id": run_id, "kind": program, "data_tag": data_tag, "status": "running", "arguments": arguments or {},
                                  "versions": versions(), "started": _now(), **me})  # fmt: skip
         return record
 

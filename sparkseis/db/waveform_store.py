@@ -14,15 +14,12 @@ from bson import Binary, ObjectId
 from pymongo.database import Database as MongoDatabase
 from pymongo.errors import BulkWriteError, OperationFailure
 
+from sparkseis.core.errors import SampleReadError
 from sparkseis.db.ids import stable_object_id
 
 SAMPLE_DTYPE = np.dtype("<f8")
 # GridFS's default chunk size: one 14,001-sample window is a single chunk.
 CHUNK_BYTES = 255 * 1024
-
-
-class SampleReadError(Exception):
-    """Samples could not be read (missing file, short read, undecodable bytes)."""
 
 
 class GridFSBatchWriter:

@@ -13,8 +13,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.pandas.types import from_arrow_schema
 
 from sparkseis.core.seismic import BasicSeismic
-from sparkseis.db.arrow import record_batch, row_of, schema_of, timeseries_from_row
 from sparkseis.db.database import Database
+from sparkseis.io.arrow import record_batch, row_of, schema_of, timeseries_from_row
 from sparkseis.spark.reader import read_distributed_data
 
 # data per Arrow batch: a batch travels as one value, so keep it a few MB (64 windows of 14,001 samples: 7 MB)

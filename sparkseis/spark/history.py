@@ -4,78 +4,62 @@ loopback port: `sparkseis history start|stop|status`."""
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from pyspark.find_spark_home import _find_spark_home
 
-from sparkseis import config, process
+from sparkseis.config import Settings
+from sparkseis.servers import ManagedServer
 from sparkseis.spark.session import event_log_dir
 
 _CLASS = "org.apache.spark.deploy.history.HistoryServer"
 
 
-@dataclass(frozen=True)
-class HistoryServer:
-    """One history server: where it listens, the event-log folder it shows, its pid and log files."""
+def spark_bin(program: str) -> Path:
+    """A program of the pyspark installation's bin/ folder (spark-class, pyspark, spark-submit)."""
+    return Path(_find_spark_home()) / "bin" / program
 
-    host: str
-    port: int
-    log_dir_uri: str
-    state_dir: Path
+
+@dataclass(frozen=True)
+class HistoryServer(ManagedServer):
+    """One history server on host:port showing the event-log folder log_dir_uri; its pid and
+    log files in state_dir."""
+
+    log_dir_uri: str = ""
+    spark_conf_dir: Path | None = None
+
+    name: ClassVar[str] = "spark-history"
+    start_timeout_s: ClassVar[float] = 90.0
+    port_setting: ClassVar[str] = "SPARKSEIS_HISTORY_PORT or history_port in conf/sparkseis.toml"
 
     @classmethod
-    def from_config(cls) -> HistoryServer:
-        port = int(os.environ.get("SPARKSEIS_HISTORY_PORT") or config.get("spark", "history_port", 18080))
-        return cls(config.get("spark", "local_ip", "127.0.0.1"), port, event_log_dir(), config.project_path("var"))
+    def from_settings(cls, settings: Settings) -> HistoryServer:
+        return cls(settings.local_ip, settings.history_port, settings.state_dir, event_log_dir(settings), settings.spark_conf_dir)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     @property
-    def pid_file(self) -> Path:
-        return self.state_dir / f"spark-history-{self.port}.pid"
+    def address(self) -> str:
+        return self.url
 
-    @property
-    def log_file(self) -> Path:
-        return self.state_dir / f"spark-history-{self.port}.log"
+    def command(self) -> list[str]:
+        return [str(spark_bin("spark-class")), _CLASS]
 
-    def pid(self) -> int | None:
-        return process.live_pid(self.pid_file, (_CLASS, f"spark.history.ui.port={self.port}"))
+    def markers(self) -> tuple[str, ...]:
+        return (_CLASS, f"spark.history.ui.port={self.port}")
 
-    def start(self, timeout_s: float = 90.0) -> HistoryServer:
-        """Start the server unless it runs; return once it answers. RuntimeError if another
-        program holds the port."""
-        if self.pid() is not None:
-            return self
-        if process.accepting(self.host, self.port):
-            raise RuntimeError(f"port {self.port} on {self.host} is held by another program; choose another "
-                               "(SPARKSEIS_HISTORY_PORT or history_port in conf/sparkseis.toml)")  # fmt: skip
-        spark_home = Path(_find_spark_home())
+    def environment(self) -> dict[str, str]:
         opts = [f"-Dspark.history.fs.logDirectory={self.log_dir_uri}", f"-Dspark.history.ui.port={self.port}",
                 "-Dspark.history.fs.update.interval=2s"]  # fmt: skip
-        env = {"SPARK_HISTORY_OPTS": " ".join(opts), "SPARK_LOCAL_IP": self.host, "SPARK_PUBLIC_DNS": self.host,
-               "SPARK_CONF_DIR": str(config.project_path("conf/spark"))}  # fmt: skip
-        proc = process.spawn([str(spark_home / "bin" / "spark-class"), _CLASS], self.log_file, env=env)
-        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
-        self.pid_file.write_text(f"{proc.pid}\n")
-        try:
-            process.wait_listening(proc, self.host, self.port, timeout_s, "Spark history server", self.log_file)
-        except RuntimeError:
-            self.stop()
-            raise
-        return self
-
-    def stop(self, timeout_s: float = 15.0) -> bool:
-        """Stop the server started here (by pid, checked to be it); False if none was running."""
-        pid = self.pid()
-        if pid is not None:
-            process.terminate(pid, lambda: self.pid() is not None, timeout_s)
-        self.pid_file.unlink(missing_ok=True)
-        return pid is not None
+        env = {"SPARK_HISTORY_OPTS": " ".join(opts), "SPARK_LOCAL_IP": self.host, "SPARK_PUBLIC_DNS": self.host}
+        if self.spark_conf_dir is not None:
+            env["SPARK_CONF_DIR"] = str(self.spark_conf_dir)
+        return env
 
     def applications(self, timeout_s: float = 5.0) -> list[dict]:
         """The runs the server lists (its REST API /api/v1/applications)."""
@@ -83,7 +67,4 @@ class HistoryServer:
             return json.load(answer)
 
     def status(self) -> str:
-        pid = self.pid()
-        if pid is None:
-            return f"not running (would show {self.log_dir_uri} at {self.url})"
-        return f"running: {self.url} (pid {pid}), showing {self.log_dir_uri}; log {self.log_file}"
+        return super().status() + (f", showing {self.log_dir_uri}" if self.pid() is not None else f"; would show {self.log_dir_uri}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from pyspark import SparkContext
 
+from sparkseis import defaults
 from sparkseis.db.database import Database
 from sparkseis.db.importer import folder_files, import_file, merge_reports, new_report
 
@@ -29,7 +30,7 @@ def _index_files(db: Database) -> Any:
     return index
 
 
-def import_folder_distributed(db: Database, folder: str | Path, origin: str = "preferred", spark_context: SparkContext | None = None,
+def import_folder_distributed(db: Database, folder: str | Path, origin: str = defaults.ORIGIN, spark_context: SparkContext | None = None,
                               files_per_task: int = 8) -> dict[str, Any]:  # fmt: skip
     """import_folder as a Spark job (same report): files are spread over tasks of
     files_per_task files, indexed where they run; metadata files are saved on the driver."""

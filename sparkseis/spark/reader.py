@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo.cursor import Cursor
@@ -13,14 +14,17 @@ from sparkseis.core.errors import ArgumentError, ArgumentTypeError
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database, as_matchers
 from sparkseis.db.decode import decode_waveform
-from sparkseis.db.documents import dead_timeseries
 from sparkseis.db.normalize import Matcher, normalize
 from sparkseis.db.partitions import PartitionPlan, ReadPartition, plan_partitions, read_partition
+from sparkseis.io.documents import dead_timeseries
 
 # With no count given, partitions hold up to this many waveforms, and their number is a
 # multiple of the cores: every wave of tasks keeps every core busy (measured on 2,000
 # replicas with local[2]: 2 partitions 6.2 s, 8 partitions 6.7 s, 16 partitions 7.1 s).
 WAVEFORMS_PER_PARTITION = 1000
+
+# what the reader's own timers measure, in the order a datum meets them
+READ_STEPS = ("query", "decode", "match")
 
 # MsPASS keywords with nothing to do here, and why (anything else unknown is an error too).
 _UNSUPPORTED = {
@@ -46,7 +50,7 @@ def _read_partitions(db: Database, collection: str, matchers_bc, exclude_keys: l
 
     def read(partitions: Iterator[ReadPartition]) -> Iterator[BasicSeismic]:
         matchers = matchers_bc.value if matchers_bc is not None else []
-        times = {"query": [0.0, 0], "decode": [0.0, 0], "match": [0.0, 0]}
+        times = {name: [0.0, 0] for name in READ_STEPS}
         for part in partitions:
             batches = read_partition(db[collection], part)
             while True:
@@ -101,8 +105,38 @@ def _query_of(query_or_cursor: dict | Cursor | None, collection: str | None) -> 
     return dict(query_or_cursor or {}), collection or "wf_TimeSeries"
 
 
+@dataclass(frozen=True)
+class ReadHooks:
+    """What a job threads through its read: an accumulator counting the documents read (the
+    run's accounting), a step_timer given query/decode/match times, and a run id whose inputs
+    that already have an output (in output_collection or the cemetery) are skipped (resume)."""
+
+    documents_read: Accumulator | None = None
+    timer: Accumulator | None = None
+    skip_outputs_of: str | None = None
+    output_collection: str = "wf_TimeSeries"
+
+
+def plan_read(db: Database, collection: str, query: dict, npartitions: int | None, sc: SparkContext) -> PartitionPlan:
+    """The read plan of query's matches in collection: a snapshot of their ids in npartitions
+    (default: at least two per core, up to WAVEFORMS_PER_PARTITION each)."""
+    return plan_partitions(db[collection], query, npartitions, sc.defaultParallelism, WAVEFORMS_PER_PARTITION)
+
+
+def read_planned(db: Database, plan: PartitionPlan, matchers: list, sc: SparkContext, hooks: ReadHooks | None = None,
+                 exclude_keys: list[str] | None = None) -> RDD:  # fmt: skip
+    """An RDD of the plan's documents as data, matchers applied (broadcast once)."""
+    hooks = hooks or ReadHooks()
+    matchers_bc = sc.broadcast(matchers) if matchers else None
+    skip = (hooks.skip_outputs_of, (hooks.output_collection, "cemetery")) if hooks.skip_outputs_of else None
+    reader = _read_partitions(db, plan.collection, matchers_bc, list(exclude_keys or []), hooks.documents_read, skip, hooks.timer)
+    rdd = sc.parallelize(plan.partitions, len(plan.partitions)).mapPartitions(reader, preservesPartitioning=True)
+    matched = f" + match {', '.join(getattr(m, 'collection', type(m).__name__) for m in matchers)}" if matchers else ""
+    return rdd.setName(f"read {plan.describe(plan.collection)}{matched}")
+
+
 def read_distributed_data(
-    data: Database | None = None,
+    data: Database,
     query: dict | Cursor | None = None,
     collection: str | None = None,
     normalize: list[Matcher | str] | None = None,
@@ -114,12 +148,6 @@ def read_distributed_data(
     mode: str = "promiscuous",
     load_history: bool = False,
     exclude_keys: list[str] | None = None,
-    db: Database | None = None,
-    documents_read: Accumulator | None = None,
-    skip_outputs_of: str | None = None,
-    output_collection: str = "wf_TimeSeries",
-    plan: PartitionPlan | None = None,
-    timer: Accumulator | None = None,
     **kwargs: Any,
 ) -> RDD:
     """An RDD with one TimeSeries per document of `collection` matching `query` (and data_tag).
@@ -133,14 +161,10 @@ def read_distributed_data(
     worker's shared connection and applies the matchers, which are broadcast once. Documents
     written meanwhile (this job's own outputs included) are never read; a planned document deleted
     before its task runs comes back dead, saying so. Large snapshots are stored in the database's
-    read_snapshots collection for a week. plan: a PartitionPlan made earlier (the job's own).
-    batch_size: accepted for MsPASS's signature (documents are fetched 500 ids at a time).
-    timer: a step_timer (sparkseis.spark.stages) given the query, decode and match times.
-    documents_read: an accumulator that counts the documents read (the run's accounting).
-    skip_outputs_of: a run id; inputs that already have an output of that run in
-    output_collection or the cemetery are skipped (how a resumed run completes).
+    read_snapshots collection for a week. batch_size: accepted for MsPASS's signature (documents
+    are fetched 500 ids at a time).
     """
-    db = data if data is not None else db
+    db = data
     if not isinstance(db, Database):
         raise ArgumentTypeError(f"read_distributed_data: the first argument must be a sparkseis Database, got {type(db).__name__}")
     for key in kwargs:
@@ -153,15 +177,8 @@ def read_distributed_data(
     if load_history:
         raise ArgumentError("read_distributed_data: load_history=True is not supported (sparkseis keeps no object history)")
     query, collection = _query_of(query, collection)
+    matchers = as_matchers(db, normalize)
     sc = spark_context or SparkContext.getOrCreate()
     if data_tag is not None:
         query["data_tag"] = data_tag
-    if plan is None:
-        plan = plan_partitions(db[collection], query, npartitions, sc.defaultParallelism, WAVEFORMS_PER_PARTITION)
-    matchers = as_matchers(db, normalize)
-    matchers_bc = sc.broadcast(matchers) if matchers else None
-    skip = (skip_outputs_of, (output_collection, "cemetery")) if skip_outputs_of else None
-    reader = _read_partitions(db, collection, matchers_bc, list(exclude_keys or []), documents_read, skip, timer)
-    rdd = sc.parallelize(plan.partitions, len(plan.partitions)).mapPartitions(reader, preservesPartitioning=True)
-    matched = f" + match {', '.join(m.collection for m in matchers)}" if matchers else ""
-    return rdd.setName(f"read {plan.describe(collection)}{matched}")
+    return read_planned(db, plan_read(db, collection, query, npartitions, sc), matchers, sc, exclude_keys=exclude_keys)

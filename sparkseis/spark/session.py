@@ -11,7 +11,8 @@ import time
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
-from sparkseis import config
+from sparkseis import config, defaults
+from sparkseis.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -45,28 +46,31 @@ def warm_workers(spark: SparkSession, model: str = "iasp91") -> float:
     return time.perf_counter() - started
 
 
-def event_log_dir() -> str:
+def event_log_dir(settings: Settings | None = None) -> str:
     """The event-log folder every sparkseis session writes to (created), as a file: URI."""
-    folder = config.project_path(config.get("spark", "event_log_dir", "var/spark-events"))
+    folder = (settings or config.settings()).event_log_dir
     folder.mkdir(parents=True, exist_ok=True)
     return folder.resolve().as_uri()
 
 
-def resolve_master(master: str | None = None) -> str:
+def resolve_master(master: str | None = None, settings: Settings | None = None) -> str:
     """master: this argument, else SPARKSEIS_SPARK_MASTER, else conf/spark/spark-defaults.conf,
     else local[*,4] (spark-submit's --master wins over all but the argument; see session)."""
-    return master or config.get("spark", "master") or config.spark_defaults().get("spark.master") or "local[*,4]"
+    settings = settings or config.settings()
+    return master or settings.spark_master or config.spark_defaults(settings.spark_conf_dir).get("spark.master") or defaults.SPARK_MASTER
 
 
 def session(master: str | None = None, app_name: str | None = None, conf: dict[str, str] | None = None,
-            warm: bool = False, model: str = "iasp91") -> SparkSession:  # fmt: skip
+            warm: bool = False, model: str = "iasp91", settings: Settings | None = None) -> SparkSession:  # fmt: skip
     """Get or create the SparkSession.
 
     Settings: conf/spark/spark-defaults.conf, under what spark-submit or the pyspark shell set,
     under `conf` and `master` given here (see resolve_master). Events are logged to the
     configured folder (conf/sparkseis.toml) for `sparkseis history start`.
-    warm=True runs warm_workers with `model` once the session is up.
+    warm=True runs warm_workers with `model` once the session is up. settings: sparkseis'
+    settings (default: read now, from conf/ and the environment).
     """
+    settings = settings or config.settings()
     if "PYSPARK_GATEWAY_PORT" in os.environ:
         # launched by spark-submit or the pyspark shell: connect to their JVM first, so that
         # SparkConf sees their flags (--master, --conf) and we only fill in what they left unset
@@ -74,23 +78,22 @@ def session(master: str | None = None, app_name: str | None = None, conf: dict[s
     submitted = SparkConf()
     if master is None and submitted.contains("spark.master"):
         master = submitted.get("spark.master")
-    master = resolve_master(master)
-    local_ip = config.get("spark", "local_ip", "127.0.0.1")
+    master = resolve_master(master, settings)
+    local_ip = settings.local_ip
     if master.startswith("local"):
         # one machine: keep Spark on loopback, and run workers with this interpreter
         os.environ.setdefault("SPARK_LOCAL_IP", local_ip)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # Spark reads log4j2.properties from here when it starts the JVM (spark-submit sets its own)
-    spark_conf_dir = config.project_path("conf/spark")
-    if spark_conf_dir.is_dir():
-        os.environ.setdefault("SPARK_CONF_DIR", str(spark_conf_dir))
-    settings = {k: v for k, v in config.spark_defaults().items() if k != "spark.master"}
-    settings.update({"spark.eventLog.enabled": "true", "spark.eventLog.dir": event_log_dir()})
+    if settings.spark_conf_dir.is_dir():
+        os.environ.setdefault("SPARK_CONF_DIR", str(settings.spark_conf_dir))
+    spark_settings = {k: v for k, v in config.spark_defaults(settings.spark_conf_dir).items() if k != "spark.master"}
+    spark_settings.update({"spark.eventLog.enabled": "true", "spark.eventLog.dir": event_log_dir(settings)})
     if master.startswith("local"):
-        settings["spark.driver.bindAddress"] = os.environ["SPARK_LOCAL_IP"]
-        settings["spark.driver.host"] = os.environ["SPARK_LOCAL_IP"]
+        spark_settings["spark.driver.bindAddress"] = os.environ["SPARK_LOCAL_IP"]
+        spark_settings["spark.driver.host"] = os.environ["SPARK_LOCAL_IP"]
     builder = SparkSession.builder.master(master)
-    for key, value in {**settings, **(conf or {})}.items():
+    for key, value in {**spark_settings, **(conf or {})}.items():
         if not submitted.contains(key) or (conf and key in conf):
             builder = builder.config(key, value)
     if app_name:

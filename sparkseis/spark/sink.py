@@ -3,31 +3,23 @@ the run is checked by counting and replaces the tag's older outputs only after i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pyspark import RDD, Accumulator, TaskContext
 
-from sparkseis import config
-from sparkseis.core.errors import ArgumentError, ArgumentTypeError
+from sparkseis.core.errors import AccountingError, ArgumentError, ArgumentTypeError, DataTagExistsError
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database
 from sparkseis.db.runs import RunRecord, outputs_of_other_runs, replace_older_outputs
-from sparkseis.db.sink import DataTally, check_data_tag, check_storage_mode, describe_reason, merge_value_ranges
+from sparkseis.db.writer import check_data_tag, check_storage_mode
+from sparkseis.report import RunReport
 
 log = logging.getLogger(__name__)
-
-
-class DataTagExistsError(RuntimeError):
-    """The output data_tag already has saved data and overwrite was not asked for."""
-
-
-class AccountingError(RuntimeError):
-    """The records written do not add up to the data read: the run failed."""
 
 
 class SavedIds(Sequence):
@@ -37,14 +29,14 @@ class SavedIds(Sequence):
     iterated, so a run of millions never pulls them onto the driver unasked. `report` holds the
     run's counts (live, dead, killed_by, stored, run_id, ...)."""
 
-    def __init__(self, db: Database, collection: str, report: dict[str, Any]):
+    def __init__(self, db: Database, collection: str, report: RunReport):
         self.report = report
         self._db, self._collection = db, collection
         self._ids: list | None = None
 
     def _fetch(self) -> list:
         if self._ids is None:
-            query, run_id = {"run_id": self.report["run_id"]}, self.report["run_id"]
+            query, run_id = {"run_id": self.report.run_id}, self.report.run_id
             rows = [(doc.get("parent_id"), doc["_id"]) for doc in self._db[self._collection].find(query, {"parent_id": 1})]
             rows += [(doc.get("parent_id"), None) for doc in self._db["cemetery"].find(query, {"parent_id": 1})]
             try:
@@ -52,13 +44,13 @@ class SavedIds(Sequence):
             except TypeError:  # parents of types that do not compare (or none: data made in memory)
                 rows.sort(key=lambda row: str(row[0]))
             self._ids = [doc_id for _, doc_id in rows]
-            expected = self.report["outputs"] - self.report.get("cremated", 0)
+            expected = self.report.outputs - self.report.cremated
             if len(self._ids) != expected:
                 raise AccountingError(f"run {run_id}: {len(self._ids)} records found, {expected} saved")
         return self._ids
 
     def __len__(self) -> int:
-        return self.report["outputs"] - self.report.get("cremated", 0)
+        return self.report.outputs - self.report.cremated
 
     def __getitem__(self, i):
         return self._fetch()[i]
@@ -68,25 +60,7 @@ class SavedIds(Sequence):
 
     def __repr__(self) -> str:
         r = self.report
-        return f"SavedIds({r['outputs']} saved under run {r['run_id']}: {r['live']} live, {r['dead']} dead)"
-
-
-def _merge(summaries: list[dict]) -> dict[str, Any]:
-    total: dict[str, Any] = {"live": 0, "dead": 0, "acknowledged_live": 0, "acknowledged_dead": 0, "cremated": 0, "partitions": len(summaries)}
-    killed, examples, ranges = Counter(), {}, {}
-    for s in summaries:
-        for key in ("live", "dead", "acknowledged_live", "acknowledged_dead", "cremated"):
-            total[key] += s.get(key, 0)
-        killed.update(s["killed_by"])
-        for reason, example in s.get("examples", {}).items():
-            examples.setdefault(reason, example)
-        for reason, values in s.get("value_ranges", {}).items():
-            ranges[reason] = merge_value_ranges(ranges.get(reason, []), values)
-    total["outputs"] = total["live"] + total["dead"]
-    total["killed_by"] = dict(killed.most_common())
-    total["examples"] = examples
-    total["value_ranges"] = ranges
-    return total
+        return f"SavedIds({r.outputs} saved under run {r.run_id}: {r.live} live, {r.dead} dead{f', {r.cremated} cremated' if r.cremated else ''})"
 
 
 def _collect(rdd: RDD, what: str) -> list:
@@ -107,38 +81,12 @@ def refuse_other_outputs(db: Database, data_tag: str, run_id: str, collection: s
                                  "or overwrite (--overwrite) to replace them once this run succeeds")  # fmt: skip
 
 
-def check_counts(report: dict[str, Any], documents_read: int | None, stored: int, expected: int | None = None) -> None:
-    """AccountingError unless data read == outputs == records acknowledged == records stored
-    (stored may also hold what an earlier attempt of a resumed run wrote: then it must equal
-    `expected`, the inputs the run covers)."""
-    outputs, cremated = report["outputs"], report.get("cremated", 0)
-    acknowledged = report["acknowledged_live"] + report["acknowledged_dead"]
-    problems = []
-    if documents_read is not None and documents_read != outputs:
-        problems.append(f"{documents_read} documents read but {outputs} outputs")
-    if acknowledged + cremated != outputs:
-        problems.append(f"{outputs} outputs but the database acknowledged {acknowledged} records ({cremated} cremated)")
-    recorded = (expected if expected is not None else outputs) - cremated
-    if stored != recorded:
-        problems.append(f"the database holds {stored} records of this run, expected {recorded}")
-    if problems:
-        raise AccountingError("; ".join(problems))
-
-
-def run_counts(report: dict[str, Any]) -> dict[str, Any]:
-    """The counts a run record keeps (reasons as a list: they may hold '.' or '$')."""
-    counts = {k: report[k] for k in ("live", "dead", "outputs", "stored", "documents_read") if k in report}
-    counts["killed_by"] = [{"reason": r, "count": n, "example": report.get("examples", {}).get(r),
-                            "values": describe_reason(r, report.get("value_ranges", {}).get(r))} for r, n in report["killed_by"].items()]  # fmt: skip
-    return counts
-
-
 def write_distributed_data(
     data: RDD,
     db: Database,
     data_are_atomic: bool = True,
     mode: str = "promiscuous",
-    storage_mode: str = "gridfs",
+    storage_mode: str | None = None,
     scheduler: str | None = None,
     file_format: str | None = None,
     overwrite: bool = False,
@@ -181,6 +129,7 @@ def write_distributed_data(
         raise ArgumentTypeError(f"write_distributed_data: data must be a Spark RDD, got {type(rdd).__name__}")
     if not isinstance(db, Database):
         raise ArgumentTypeError(f"write_distributed_data: db must be a sparkseis Database, got {type(db).__name__}")
+    storage_mode = storage_mode or db.settings.storage_mode  # the driver's: tasks get the value
     check_storage_mode(storage_mode)
     if scheduler not in (None, "spark"):
         raise ArgumentError(f"write_distributed_data: sparkseis runs on Spark; scheduler={scheduler!r} is not available")
@@ -200,17 +149,16 @@ def write_distributed_data(
         raise ArgumentError("write_distributed_data: sparkseis saves every run under a data_tag; give data_tag=")
     check_data_tag(data_tag)
     own = run is None
-    if own:
-        run = RunRecord.begin(db, "write_distributed_data", data_tag, {"storage_mode": storage_mode, "overwrite": overwrite})
-    run_id = run.run_id
-    try:
+    record = RunRecord.begin(db, "write_distributed_data", data_tag, {"storage_mode": storage_mode, "overwrite": overwrite}) if own else run
+    with record if own else contextlib.nullcontext(record):
+        run_id = record.run_id
         if not overwrite:
             refuse_other_outputs(db, data_tag, run_id, collection)
         db.ensure_indexes([collection, "cemetery"])
         # resolved here, once: an executor's own conf or working folder must not decide where samples go
-        out_dir = str(Path(output_dir or config.project_path(config.get("storage", "output_dir", "var/waveforms"))).resolve())
+        out_dir = str(Path(output_dir or db.settings.output_dir).resolve())
 
-        def save_partition(data: Iterator[BasicSeismic]) -> Iterator[dict]:
+        def save_partition(data: Iterator[BasicSeismic]) -> Iterator[RunReport]:
             ctx = TaskContext.get()
             name = f"{run_id}-p{ctx.partitionId() if ctx else 0:05d}.f8"
             sink = db.sink(data_tag, storage_mode, out_dir, collection, batch_size, run_id=run_id, file_name=name,
@@ -229,34 +177,30 @@ def write_distributed_data(
 
         what = f"save to {collection} data_tag={data_tag} ({storage_mode}), run {run_id}"
         saving = rdd.mapPartitions(save_partition).setName(f"{rdd.name() or 'data'} → {what}")
-        report = _merge(_collect(saving, what))
-        stored = db[collection].count_documents({"run_id": run_id}) + db["cemetery"].count_documents({"run_id": run_id})
-        check_counts(report, documents_read.value if documents_read is not None else None, stored, expected_records)
-        report["stored"] = stored
-        report["replaced"] = replace_older_outputs(db, data_tag, run_id, collection)
-        report["run_id"] = run_id
-    except BaseException as err:
+        report = RunReport.merge(_collect(saving, what))
+        report.stored = db[collection].count_documents({"run_id": run_id}) + db["cemetery"].count_documents({"run_id": run_id})
+        report.documents_read = documents_read.value if documents_read is not None else None
+        report.check_counts(report.documents_read, report.stored, expected_records)
+        report.replaced = replace_older_outputs(db, data_tag, run_id, collection)
+        report.run_id, report.storage_mode = run_id, storage_mode
         if own:
-            run.finish("failed", error=f"{type(err).__name__}: {err}")
-        raise
-    if own:
-        run.finish("succeeded", counts=run_counts(report))
+            record.succeed(report.to_record())
     return SavedIds(db, collection, report)
 
 
-def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> dict[str, Any]:
+def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> RunReport:
     """The tutorial's terminator: reduce each datum to its live flag (and reason) and count;
     checks that every document read was counted."""
 
-    def summarize(data: Iterator[BasicSeismic]) -> Iterator[dict]:
-        tally = DataTally()
+    def summarize(data: Iterator[BasicSeismic]) -> Iterator[RunReport]:
+        tally = RunReport()
         for d in data:
             tally.add(d)
-        out = tally.as_dict()
-        out["acknowledged_live"], out["acknowledged_dead"] = out["live"], out["dead"]  # nothing to store
-        yield out
+        tally.acknowledged_live, tally.acknowledged_dead = tally.live, tally.dead  # nothing to store
+        yield tally
 
-    report = _merge(_collect(rdd.mapPartitions(summarize).setName(f"{rdd.name() or 'data'} → count live/dead"), "count live/dead"))
-    if documents_read is not None and documents_read.value != report["outputs"]:
-        raise AccountingError(f"{documents_read.value} documents read but {report['outputs']} data counted")
+    report = RunReport.merge(_collect(rdd.mapPartitions(summarize).setName(f"{rdd.name() or 'data'} → count live/dead"), "count live/dead"))
+    report.documents_read = documents_read.value if documents_read is not None else None
+    report.check_counts(report.documents_read, None)
+    report.count_only = True
     return report

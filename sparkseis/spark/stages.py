@@ -54,9 +54,12 @@ def step_timer(sc: SparkContext) -> Accumulator:
     return sc.accumulator({}, _StepTimesParam())
 
 
-def per_datum_ms(timer: Accumulator) -> dict[str, float]:
-    """Milliseconds per datum of each timed step, in the order the steps first reported."""
-    return {name: 1e3 * seconds / count for name, (seconds, count) in timer.value.items() if count}
+def per_datum_ms(timer: Accumulator, order: Iterable[str] = ()) -> dict[str, float]:
+    """Milliseconds per datum of each timed step: the names in `order` first (the chain's order),
+    then any other, as they first reported."""
+    times = timer.value
+    names = [n for n in order if n in times] + [n for n in times if n not in set(order)]
+    return {name: 1e3 * times[name][0] / times[name][1] for name in names if times[name][1]}
 
 
 class _timed:  # noqa: N801

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyspark.find_spark_home import _find_spark_home
-
-from sparkseis import process
+from sparkseis import servers
+from sparkseis.spark.history import spark_bin
 
 _MASTER = "org.apache.spark.deploy.master.Master"
 _WORKER = "org.apache.spark.deploy.worker.Worker"
@@ -33,26 +32,26 @@ class StandaloneCluster:
         return f"spark://{self.host}:{self.port}"
 
     def _spark_class(self, *args: str) -> list[str]:
-        return [str(Path(_find_spark_home()) / "bin" / "spark-class"), *args]
+        return [str(spark_bin("spark-class")), *args]
 
     def start(self, timeout_s: float = 90.0) -> StandaloneCluster:
         """Start the master, then the workers; return once all accept connections."""
         env = {"SPARK_LOCAL_IP": self.host, "SPARK_PUBLIC_DNS": self.host}
         log = self.state_dir / "master.log"
-        master = process.spawn(self._spark_class(_MASTER, "--host", self.host, "--port", str(self.port),
+        master = servers.spawn(self._spark_class(_MASTER, "--host", self.host, "--port", str(self.port),
                                                  "--webui-port", str(self.webui_port)), log, env=env)  # fmt: skip
         self._pids.append(master.pid)
-        process.wait_listening(master, self.host, self.port, timeout_s, "Spark master", log)
+        servers.wait_listening(master, self.host, self.port, timeout_s, "Spark master", log)
         for i in range(self.workers):
             work = self.state_dir / f"worker{i}"
             work.mkdir(parents=True, exist_ok=True)
             worker_port = self.port + 1 + i
             log = self.state_dir / f"worker{i}.log"
-            worker = process.spawn(self._spark_class(_WORKER, self.master_url, "--host", self.host, "--port", str(worker_port),
+            worker = servers.spawn(self._spark_class(_WORKER, self.master_url, "--host", self.host, "--port", str(worker_port),
                                                      "--webui-port", str(self.webui_port + 1 + i), "--cores", str(self.cores),
                                                      "--memory", self.memory, "--work-dir", str(work)), log, env=env)  # fmt: skip
             self._pids.append(worker.pid)
-            process.wait_listening(worker, self.host, worker_port, timeout_s, f"Spark worker {i}", log)
+            servers.wait_listening(worker, self.host, worker_port, timeout_s, f"Spark worker {i}", log)
         return self
 
     def registered_workers(self) -> int:
@@ -67,10 +66,10 @@ class StandaloneCluster:
         """Stop the workers, then the master (their executors end with them)."""
         for pid in reversed(self._pids):
             if _alive(pid):
-                process.terminate(pid, lambda p=pid: _alive(p), 15.0)
+                servers.terminate(pid, lambda p=pid: _alive(p), 15.0)
         self._pids.clear()
 
 
 def _alive(pid: int) -> bool:
-    text = process.command_line(pid)
+    text = servers.command_line(pid)
     return bool(text) and (_MASTER in text or _WORKER in text)

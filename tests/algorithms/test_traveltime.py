@@ -154,7 +154,10 @@ def test_model_forms_agree(taup, calc):
         set_Ptime(TimeSeries(np.zeros(3), 0.0, 1.0, dict(base)), distance="flat")
 
 
-def test_taup_model_pickles_to_its_name(taup):
+def test_taup_model_pickles_to_its_name_once_registered(taup):
+    from sparkseis.algorithms.traveltime import register_taup_pickling
+
+    register_taup_pickling()  # what importing sparkseis.spark does
     blob = pickle.dumps(taup)
     assert len(blob) < 200
     assert pickle.loads(blob).get_travel_times(10.0, 30.0, ["P"])[0].time == taup.get_travel_times(10.0, 30.0, ["P"])[0].time

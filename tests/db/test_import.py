@@ -50,9 +50,12 @@ def test_station_and_source_values(shipped_db, okhotsk_dir):
     assert src["depth"] == pytest.approx(608.9) and src["origin_id"].endswith("#reforigin")
 
 
-def test_preferred_origin_is_the_centroid(fresh_db, okhotsk_dir):
-    fresh_db.save_catalog(okhotsk_dir / "quake.xml")
+def test_preferred_origin_is_the_centroid_and_the_default_is_the_hypocentre(fresh_db, okhotsk_dir):
+    fresh_db.save_catalog(okhotsk_dir / "quake.xml", origin="preferred")
     assert fresh_db["source"].find_one({})["origin_id"].endswith("#cmtorigin")
+    fresh_db.source.delete_many({})
+    fresh_db.save_catalog(okhotsk_dir / "quake.xml")  # the library's default is the CLI's: where P starts
+    assert fresh_db["source"].find_one({})["origin_id"].endswith("#reforigin")
 
 
 def test_reimport_does_not_duplicate(fresh_db, okhotsk_dir):

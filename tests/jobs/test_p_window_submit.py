@@ -1,20 +1,14 @@
 """The job as users run it: through spark-submit, whose flags must win over conf/."""
 
-import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO, spark_submit
 
 
 def test_spark_submit_runs_the_job_with_its_master(embedded_server, shipped_db, tmp_path):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", SPARK_LOCAL_IP="127.0.0.1",
-               SPARK_CONF_DIR=str(REPO / "conf" / "spark"), SPARKSEIS_EVENT_LOG_DIR=str(tmp_path))  # fmt: skip
-    cmd = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[1]", "--conf", "spark.ui.enabled=false",
-           str(REPO / "jobs" / "p_window.py"), "--db", shipped_db.name, "--mongo-uri", embedded_server.uri,
-           "--t0offset", "0", "--tolerance", "400", "--count-only"]  # fmt: skip
+    cmd, env = spark_submit("local[1]", "--db", shipped_db.name, "--mongo-uri", embedded_server.uri,
+                            "--t0offset", "0", "--tolerance", "400", "--count-only", event_log_dir=tmp_path)  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "Spark master local[1]" in out.stdout

@@ -1,17 +1,12 @@
 """The P-window job on a real Spark cluster: a standalone master and two workers on loopback,
 started from the pyspark installation; spark-submit --master spark://... as users run it."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from sparkseis.spark.standalone import StandaloneCluster
-from tests.conftest import free_port
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO, free_port, spark_submit
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +25,9 @@ def test_job_runs_on_a_standalone_cluster(cluster, embedded_server, shipped_db, 
     while cluster.registered_workers() < 2 and time.monotonic() < deadline:
         time.sleep(1)
     assert cluster.registered_workers() == 2
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", SPARK_LOCAL_IP="127.0.0.1",
-               PYSPARK_PYTHON=sys.executable, SPARK_CONF_DIR=str(REPO / "conf" / "spark"), SPARKSEIS_EVENT_LOG_DIR=str(tmp_path))  # fmt: skip
-    cmd = [str(Path(sys.executable).parent / "spark-submit"), "--master", cluster.master_url, "--executor-memory", "768m",
-           "--conf", "spark.ui.enabled=false", str(REPO / "jobs" / "p_window.py"), "--db", shipped_db.name, "--mongo-uri",
-           embedded_server.uri, "--t0offset", "0", "--tolerance", "400", "--window", "-60", "35", "--pdiff",
-           "--output-tag", "on_cluster", "--overwrite"]  # fmt: skip
+    cmd, env = spark_submit(cluster.master_url, "--db", shipped_db.name, "--mongo-uri", embedded_server.uri, "--t0offset", "0",
+                            "--tolerance", "400", "--window", "-60", "35", "--pdiff", "--output-tag", "on_cluster", "--overwrite",
+                            event_log_dir=tmp_path, extra_conf=["--executor-memory", "768m"])  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     assert f"Spark master {cluster.master_url}" in out.stdout

@@ -5,7 +5,7 @@ import re
 import nbformat
 from nbclient import NotebookClient
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 NOTEBOOK = REPO / "notebooks" / "parallel_processing_basics.ipynb"
 

@@ -5,9 +5,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sparkseis.db.arrow import timeseries_from_table
+from sparkseis.commands.p_window import build_parser
+from sparkseis.io.arrow import timeseries_from_table
 from sparkseis.spark.arrow import export_parquet, from_dataframe, tag_dataframe, to_dataframe
-from sparkseis.spark.p_window import build_parser, run
+from sparkseis.spark.p_window import run
 from sparkseis.spark.reader import read_distributed_data
 
 
@@ -15,14 +16,14 @@ from sparkseis.spark.reader import read_distributed_data
 def saved(spark, shipped_db):
     r = run(build_parser().parse_args(["--db", "shipped", "--output-tag", "arrow", "--t0offset", "0", "--tolerance", "400",
                                        "--window", "-30", "120", "--overwrite"]), spark)  # fmt: skip
-    assert r["live"] > 10
+    assert r.live > 10
     return r
 
 
 def test_parquet_export_has_one_row_per_live_window_with_gridfs_samples(spark, shipped_db, saved, tmp_path):
     rows = export_parquet(shipped_db, "arrow", tmp_path / "pq", spark)
     table = pq.read_table(tmp_path / "pq")
-    assert rows == table.num_rows == saved["live"] == shipped_db.wf_TimeSeries.count_documents({"data_tag": "arrow"})
+    assert rows == table.num_rows == saved.live == shipped_db.wf_TimeSeries.count_documents({"data_tag": "arrow"})
     frame = table.to_pandas()
     assert {"sta", "chan", "t0", "dt", "npts", "Ptime", "epicentral_distance", "samples"} <= set(frame.columns)
     for row in frame.itertuples():

@@ -37,14 +37,14 @@ def test_write_distributed_data_takes_mspass_arguments_and_returns_the_saved_ids
     assert set(i for i in ids if i is not None) == set(saved)
     inputs = [d["i"] for d in five.wf_TimeSeries.find({"data_tag": "in"}).sort("_id", 1) if d["i"] != 1]
     assert [saved[i]["i"] for i in ids if i is not None] == inputs  # input order: the reader's, by _id
-    assert ids.report["live"] == 4 and ids.report["dead"] == 1
+    assert ids.report.live == 4 and ids.report.dead == 1
     assert five.cemetery.find_one({"data_tag": "out"})["logdata"][0]["error_message"] == "chosen to die"
 
 
 def test_cremate_leaves_no_record_of_dead_data_but_counts_them(spark, five):
     rdd = read_distributed_data(five, collection="wf_TimeSeries", data_tag="in", spark_context=spark.sparkContext).map(_killing_the_second())
     ids = write_distributed_data(rdd, five, data_tag="ashes", cremate=True)
-    assert len(ids) == 4 and None not in ids and ids.report["cremated"] == 1 and ids.report["dead"] == 1
+    assert len(ids) == 4 and None not in ids and ids.report.cremated == 1 and ids.report.dead == 1
     assert five.cemetery.count_documents({"data_tag": "ashes"}) == 0
     assert five.jobs.find_one({"data_tag": "ashes"})["status"] == "succeeded"
 

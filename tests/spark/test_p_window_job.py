@@ -8,9 +8,12 @@ import pytest
 from obspy.geodetics import gps2dist_azimuth, kilometers2degrees
 from obspy.taup import TauPyModel
 
+from sparkseis.client import Client
+from sparkseis.commands.p_window import build_parser
 from sparkseis.db.importer import import_folder
 from sparkseis.spark import DataTagExistsError
-from sparkseis.spark.p_window import build_parser, run
+from sparkseis.spark.p_window import run
+from tests.support import assert_one_record_per_input
 
 # Okhotsk data start 289.6 s before the hypocentre origin time
 OKHOTSK = ["--t0offset", "-289.6", "--tolerance", "1"]
@@ -38,13 +41,18 @@ def job_db(client, okhotsk_dir, tmp_path_factory):
 
 
 def job(spark, *args):
-    return run(build_parser().parse_args(["--db", "job", *OKHOTSK, *args]), spark)
+    """Run the job on the job database; a saving run is checked to leave exactly one record per input."""
+    r = run(build_parser().parse_args(["--db", "job", *OKHOTSK, *args]), spark)
+    if not r.count_only:
+        db = Client()["job"]
+        assert_one_record_per_input(db, r.run_id, [d["_id"] for d in db.wf_miniseed.find({}, {"_id": 1})])
+    return r
 
 
 def test_outputs_and_accounting(spark, job_db, okhotsk_dir):
     r = job(spark, "--output-tag", "main", "--partitions", "3")
-    assert r["inputs"] == 9 and r["live"] == 6 and r["dead"] == 3
-    reasons = " | ".join(r["killed_by"])
+    assert r.inputs == 9 and r.live == 6 and r.dead == 3
+    reasons = " | ".join(r.killed_by)
     assert "MiniseedMatcher" in reasons and "OriginTimeMatcher" in reasons and "WindowData" in reasons
     assert job_db["wf_TimeSeries"].count_documents({"data_tag": "main"}) + job_db["cemetery"].count_documents({"data_tag": "main"}) == 9
     graves = {g["tombstone"]["dfile"]: g for g in job_db["cemetery"].find({"data_tag": "main"})}
@@ -73,11 +81,11 @@ def test_outputs_and_accounting(spark, job_db, okhotsk_dir):
 
 def test_window_samples_match_serial_processing(spark, job_db):
     from sparkseis.algorithms import TravelTimeCalculator
-    from sparkseis.algorithms.p_window import p_window_steps, run_steps
+    from sparkseis.algorithms.chains import p_window_steps, run_steps
     from sparkseis.db import MiniseedMatcher, OriginTimeMatcher
 
     r = job(spark, "--output-tag", "compare")
-    assert r["live"] == 6
+    assert r.live == 6
     steps = p_window_steps(TravelTimeCalculator())
     matchers = [MiniseedMatcher(job_db), OriginTimeMatcher(job_db, t0offset=-289.6, tolerance=1)]
     for doc in job_db["wf_TimeSeries"].find({"data_tag": "compare"}):
@@ -92,21 +100,21 @@ def test_rerun_protection_and_overwrite(spark, job_db):
     with pytest.raises(DataTagExistsError, match="already has 9 saved records"):
         job(spark, "--output-tag", "again")
     r = job(spark, "--output-tag", "again", "--overwrite")
-    assert r["live"] == 6 and r["run_id"] != first["run_id"]
-    assert r["replaced"]["documents"] == 6 and r["replaced"]["cemetery"] == 3 and r["replaced"]["gridfs_files"] == 6
+    assert r.live == 6 and r.run_id != first.run_id
+    assert r.replaced["documents"] == 6 and r.replaced["cemetery"] == 3 and r.replaced["gridfs_files"] == 6
     assert job_db["wf_TimeSeries"].count_documents({"data_tag": "again"}) == 6
     assert job_db["cemetery"].count_documents({"data_tag": "again"}) == 3
-    assert job_db["wf_TimeSeries"].count_documents({"data_tag": "again", "run_id": r["run_id"]}) == 6
+    assert job_db["wf_TimeSeries"].count_documents({"data_tag": "again", "run_id": r.run_id}) == 6
     runs = {rec["_id"]: rec for rec in job_db["jobs"].find({"data_tag": "again"})}
-    assert runs[first["run_id"]]["status"] == runs[r["run_id"]]["status"] == "succeeded"
+    assert runs[first.run_id]["status"] == runs[r.run_id]["status"] == "succeeded"
     assert [rec["status"] for rec in runs.values()].count("failed") == 1  # the refused rerun is on record too
-    assert runs[r["run_id"]]["counts"]["stored"] == 9 and runs[r["run_id"]]["application_id"] == spark.sparkContext.applicationId
+    assert runs[r.run_id]["counts"]["stored"] == 9 and runs[r.run_id]["application_id"] == spark.sparkContext.applicationId
     assert job_db["tag_locks"].count_documents({"_id": "again"}) == 0  # released
 
 
 def test_count_only_saves_nothing(spark, job_db):
     r = job(spark, "--output-tag", "counted", "--count-only")
-    assert (r["inputs"], r["documents_read"], r["live"], r["dead"]) == (9, 9, 6, 3)
+    assert (r.inputs, r.documents_read, r.live, r.dead) == (9, 9, 6, 3)
     assert job_db["wf_TimeSeries"].count_documents({"data_tag": "counted"}) == 0
     assert job_db["cemetery"].count_documents({"data_tag": "counted"}) == 0
 
@@ -114,7 +122,7 @@ def test_count_only_saves_nothing(spark, job_db):
 def test_file_mode_writes_only_new_files(spark, job_db, okhotsk_dir, tmp_path):
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in okhotsk_dir.iterdir()}
     r = job(spark, "--output-tag", "files", "--storage-mode", "file", "--output-dir", str(tmp_path))
-    assert r["live"] == 6
+    assert r.live == 6
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in okhotsk_dir.iterdir()}
     assert before == after
     for doc in job_db["wf_TimeSeries"].find({"data_tag": "files"}):
@@ -135,9 +143,10 @@ def test_distributed_read_of_saved_windows_by_tag(spark, job_db):
 
 def test_step_times_come_from_the_workers(spark, job_db):
     r = job(spark, "--output-tag", "timed", "--time-steps", "--overwrite")
-    steps = r["step_ms"]
-    assert list(steps)[:3] == ["query", "decode", "match"] or {"query", "decode", "match"} <= set(steps)
-    for name in ("detrend", "set_Ptime", "cut_for_window", "resample", "shift_by_Ptime", "WindowData", "save"):
+    steps = r.step_ms
+    chain = ["query", "decode", "match", "detrend", "set_Ptime", "cut_for_window", "resample", "shift_by_Ptime", "WindowData", "save"]
+    assert list(steps) == chain  # reported in the order a datum meets the steps
+    for name in chain[3:]:
         assert steps[name] > 0, name
     # decoding a 70-minute 40 sps record costs more than cutting it
     assert steps["decode"] > steps["cut_for_window"]

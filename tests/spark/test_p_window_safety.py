@@ -4,20 +4,17 @@ keeps the tag's earlier outputs, a killed worker costs a retry, a killed driver 
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from pyspark import TaskContext
 
 from sparkseis.algorithms import WindowData
+from sparkseis.commands.p_window import main
 from sparkseis.db.importer import import_folder
 from sparkseis.spark import read_distributed_data, write_distributed_data
-from sparkseis.spark.p_window import main
-from tests.conftest import free_port
+from tests.support import assert_one_record_per_input, free_port, spark_submit
 
-REPO = Path(__file__).resolve().parents[2]
 OKHOTSK = ["--t0offset", "-289.6", "--tolerance", "1"]
 
 
@@ -104,20 +101,17 @@ def test_killed_python_worker_costs_a_retry_not_data(spark, safe_db, tmp_path):
     rdd = read_distributed_data(safe_db, collection="wf_miniseed", npartitions=3, spark_context=spark.sparkContext)
     rdd = rdd.map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0)).map(kill_worker_once)
     r = write_distributed_data(rdd, safe_db, data_tag="worker-killed", batch_size=1).report
-    assert marker.exists() and r["live"] == 6 and r["stored"] == 6
+    assert marker.exists() and r.live == 6 and r.stored == 6
     docs = list(safe_db.wf_TimeSeries.find({"data_tag": "worker-killed"}))
     assert len(docs) == 6 and len({d["parent_id"] for d in docs}) == 6
-    files = {f["_id"] for f in safe_db["fs.files"].find({"metadata.run_id": r["run_id"]}, {"_id": 1})}
+    files = {f["_id"] for f in safe_db["fs.files"].find({"metadata.run_id": r.run_id}, {"_id": 1})}
     assert files == {d["gridfs_id"] for d in docs}  # no orphan from the killed attempt
 
 
 def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipped_db, tmp_path):
     """SIGKILL spark-submit while it saves; --resume completes the run exactly."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", SPARK_LOCAL_IP="127.0.0.1",
-               SPARK_CONF_DIR=str(REPO / "conf" / "spark"), SPARKSEIS_EVENT_LOG_DIR=str(tmp_path))  # fmt: skip
-    job = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[1]", "--conf", "spark.ui.enabled=false",
-           str(REPO / "jobs" / "p_window.py"), "--db", shipped_db.name, "--mongo-uri", embedded_server.uri, "--t0offset", "0",
-           "--tolerance", "400", "--output-tag", "resumed", "--partitions", "45"]  # fmt: skip
+    job, env = spark_submit("local[1]", "--db", shipped_db.name, "--mongo-uri", embedded_server.uri, "--t0offset", "0",
+                            "--tolerance", "400", "--output-tag", "resumed", "--partitions", "45", event_log_dir=tmp_path)  # fmt: skip
     proc = subprocess.Popen(job, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     written = 0
     deadline = time.monotonic() + 300
@@ -135,8 +129,9 @@ def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipp
     out = subprocess.run([*job, "--resume"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"run {run['_id']}" in out.stdout
+    assert_one_record_per_input(shipped_db, run["_id"], [d["_id"] for d in shipped_db.wf_miniseed.find({}, {"_id": 1})])
     docs = list(shipped_db.wf_TimeSeries.find({"data_tag": "resumed"})) + list(shipped_db.cemetery.find({"data_tag": "resumed"}))
-    assert len(docs) == 45 and len({d["parent_id"] for d in docs}) == 45 and {d["run_id"] for d in docs} == {run["_id"]}
+    assert {d["run_id"] for d in docs} == {run["_id"]}
     assert shipped_db.jobs.find_one({"_id": run["_id"]})["status"] == "succeeded"
 
 
@@ -150,11 +145,8 @@ def test_stopped_database_fails_fast_in_one_line_then_resume_completes(data_dir,
     try:
         client = Client(server.uri)
         import_folder(client["outage"], data_dir)
-        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", SPARK_LOCAL_IP="127.0.0.1",
-                   SPARK_CONF_DIR=str(REPO / "conf" / "spark"), SPARKSEIS_EVENT_LOG_DIR=str(tmp_path))  # fmt: skip
-        job = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[1,4]", "--conf", "spark.ui.enabled=false",
-               str(REPO / "jobs" / "p_window.py"), "--db", "outage", "--mongo-uri", server.uri, "--t0offset", "0",
-               "--tolerance", "400", "--output-tag", "outage", "--partitions", "45"]  # fmt: skip
+        job, env = spark_submit("local[1,4]", "--db", "outage", "--mongo-uri", server.uri, "--t0offset", "0",
+                                "--tolerance", "400", "--output-tag", "outage", "--partitions", "45", event_log_dir=tmp_path)  # fmt: skip
         proc = subprocess.Popen(job, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         db = client["outage"]
         deadline = time.monotonic() + 300
@@ -177,9 +169,10 @@ def test_stopped_database_fails_fast_in_one_line_then_resume_completes(data_dir,
         assert out.returncode == 0, out.stderr[-3000:]
         client = Client(server.uri)
         db = client["outage"]
-        docs = list(db.wf_TimeSeries.find({"data_tag": "outage"})) + list(db.cemetery.find({"data_tag": "outage"}))
-        assert len(docs) == 45 and len({d["parent_id"] for d in docs}) == 45 and len({d["run_id"] for d in docs}) == 1
-        assert db.jobs.find_one({"_id": docs[0]["run_id"]})["status"] == "succeeded"
+        run = db.jobs.find_one({"data_tag": "outage"})
+        assert run["status"] == "succeeded"
+        assert_one_record_per_input(db, run["_id"], [d["_id"] for d in db.wf_miniseed.find({}, {"_id": 1})])
+        assert db.wf_TimeSeries.count_documents({"data_tag": "outage"}) + db.cemetery.count_documents({"data_tag": "outage"}) == 45
     finally:
         server.stop()
 
@@ -212,13 +205,14 @@ def test_successful_overwrite_removes_samples_a_crashed_run_left_behind(spark, s
     writer.add(stray, np.zeros(10), filename="stray", metadata={"data_tag": "orphans", "run_id": "crashed-run"})
     writer.flush()
     r = write_distributed_data(rdd, safe_db, data_tag="orphans", overwrite=True).report
-    assert r["replaced"]["documents"] == 6 and r["replaced"]["gridfs_files"] == 7
+    assert r.replaced["documents"] == 6 and r.replaced["gridfs_files"] == 7
     left = {f["_id"] for f in safe_db["fs.files"].find({"metadata.data_tag": "orphans"}, {"_id": 1})}
     assert stray not in left and len(left) == 6
 
 
 def test_loopback_database_with_a_cluster_master_is_refused():
-    from sparkseis.spark.p_window import JobError, _check_master
+    from sparkseis.core.errors import JobError
+    from sparkseis.spark.p_window import _check_master
 
     _check_master("local[2]", "mongodb://127.0.0.1:27117/")
     _check_master("spark://head:7077", "mongodb://db.example.org:27017/")

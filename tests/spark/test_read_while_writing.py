@@ -37,7 +37,7 @@ def test_reading_and_saving_one_collection_gives_one_output_per_input(spark, fre
         saved = write_distributed_data(rdd.map(stage(detrend)), db, data_tag=f"save_number_{run}", storage_mode="file",
                                        output_dir=str(tmp_path), batch_size=7)  # fmt: skip
         assert _outputs_by_parent(db, f"save_number_{run}") == planned
-        assert saved.report["live"] == len(planned) and saved.report["dead"] == 0
+        assert saved.report.live == len(planned) and saved.report.dead == 0
         assert len(saved) == len(planned) and len(set(saved)) == len(planned) and None not in saved
         back = read_distributed_data(db, collection="wf_TimeSeries", data_tag=f"save_number_{run}", spark_context=spark.sparkContext)
         assert back.count() == len(planned)

@@ -17,15 +17,27 @@ def test_every_document_read_exactly_once(spark, shipped_db, npartitions, query)
     assert got == expected
 
 
-def test_stage_resolves_broadcast_once_per_worker(spark, shipped_db):
-    bc = spark.sparkContext.broadcast(("window", -10.0))
+def test_stage_resolves_a_broadcast_once_per_worker_process(spark, shipped_db):
+    import os
 
-    def shifted_window(d, spec):
-        return WindowData(d, d.t0 + 60.0 + spec[1], d.t0 + 60.0)
+    bc = spark.sparkContext.broadcast({"window": -10.0})
 
-    rdd = read_distributed_data(shipped_db, {"sta": "POKR"}, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext)
+    def shifted_window(d, spec, _held=[]):  # noqa: B006 - holds what it saw, so no address is reused within a task
+        _held.append(spec)
+        out = WindowData(d, d.t0 + 60.0 + spec["window"], d.t0 + 60.0)
+        out["seen"] = (os.getpid(), id(spec))  # the object this process resolved the broadcast to
+        return out
+
+    rdd = read_distributed_data(shipped_db, collection="wf_miniseed", npartitions=6, spark_context=spark.sparkContext)
     out = rdd.map(stage(detrend, type="constant")).map(stage(shifted_window, bc)).collect()
-    assert len(out) == 3 and all(d.live and d.npts == 401 for d in out)
+    assert len(out) == 45 and all(d.live and d.npts == round(10.0 / d.dt) + 1 for d in out)
+    objects = {}
+    for d in out:
+        pid, obj = d["seen"]
+        objects.setdefault(pid, set()).add(obj)
+    # six tasks over a few worker processes: each process resolved the broadcast to one object, once
+    assert all(len(ids) == 1 for ids in objects.values()), objects
+    assert len(objects) <= 6
 
 
 def test_retried_task_leaves_no_duplicates(spark, shipped_db, tmp_path):
@@ -45,12 +57,12 @@ def test_retried_task_leaves_no_duplicates(spark, shipped_db, tmp_path):
     # windows [0, 1] s epoch are outside every trace: all die, so all go to the cemetery
     r = write_distributed_data(rdd, shipped_db, data_tag="retry-dead", batch_size=2).report
     assert marker.exists()
-    assert r["outputs"] == r["stored"] == 45 and shipped_db["cemetery"].count_documents({"data_tag": "retry-dead"}) == 45
+    assert r.outputs == r.stored == 45 and shipped_db["cemetery"].count_documents({"data_tag": "retry-dead"}) == 45
 
     marker.unlink()
     live = read_distributed_data(shipped_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext).map(fail_first_attempt)
     r = write_distributed_data(live, shipped_db, data_tag="retry-live", batch_size=2).report
-    assert marker.exists() and r["live"] == 45
+    assert marker.exists() and r.live == 45
     docs = list(shipped_db["wf_TimeSeries"].find({"data_tag": "retry-live"}))
     assert len(docs) == 45 and len({d["wf_miniseed_id"] for d in docs}) == 45
     for doc in docs[:10]:

@@ -2,14 +2,14 @@
 names, read from the event log the run wrote; the history server lists the run."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
+from sparkseis.commands.p_window import build_parser
 from sparkseis.spark.history import HistoryServer
-from sparkseis.spark.p_window import build_parser, run
-from tests.conftest import free_port
+from sparkseis.spark.p_window import run
+from tests.support import free_port, wait_until
 
 
 def _events(spark) -> list[dict]:
@@ -24,13 +24,13 @@ def test_event_log_tells_the_seismic_story(spark, shipped_db):
     r = run(build_parser().parse_args(["--db", "shipped", "--output-tag", "ui_story", "--t0offset", "0", "--tolerance", "400",
                                        "--window", "-30", "120", "--overwrite"]), spark)  # fmt: skip
     events = _events(spark)
-    group = [e for e in events if e["Event"] == "SparkListenerJobStart" and e["Properties"].get("spark.jobGroup.id") == r["run_id"]]
+    group = [e for e in events if e["Event"] == "SparkListenerJobStart" and e["Properties"].get("spark.jobGroup.id") == r.run_id]
     described = [e["Properties"]["spark.job.description"] for e in group]
     # the run's job group: the labelled warm-up (driven by the model in use), then one job doing all the work
     assert len(group) == 2 and described[0].startswith("warm-up:") and "TauP model iasp91" in described[0], described
     jobs = group[1:]
     description = described[1]
-    assert description.startswith(f"read {r['inputs']} wf_miniseed in {r['partitions']} partitions")
+    assert description.startswith(f"read {r.inputs} wf_miniseed in {r.partitions} partitions")
     for phase in ("match channel, source", "detrend", "resample", "set_Ptime", "WindowData", "save to wf_TimeSeries data_tag=ui_story"):
         assert phase in description
     stage_ids = set(jobs[0]["Stage IDs"])
@@ -38,22 +38,23 @@ def test_event_log_tells_the_seismic_story(spark, shipped_db):
              for rdd in e["Stage Info"]["RDD Info"]]  # fmt: skip
     assert any("detrend → set_Ptime → cut_for_window → resample → shift_by_Ptime → WindowData" in n for n in names), names
     # small inputs still get two tasks per core, so the progress bar moves
-    assert r["partitions"] == 2 * spark.sparkContext.defaultParallelism
+    assert r.partitions == 2 * spark.sparkContext.defaultParallelism
 
 
 def test_history_server_lists_the_run(spark, shipped_db, monkeypatch, tmp_path):
+    from sparkseis import config
+
     monkeypatch.setenv("SPARKSEIS_HISTORY_PORT", str(free_port()))
-    server = HistoryServer.from_config()
-    server = HistoryServer(server.host, server.port, spark.sparkContext.getConf().get("spark.eventLog.dir"), tmp_path)
+    configured = HistoryServer.from_settings(config.settings())
+    server = HistoryServer(configured.host, configured.port, tmp_path, spark.sparkContext.getConf().get("spark.eventLog.dir"))
     spark.sparkContext.parallelize(range(4), 2).count()  # a job, so the log holds a flushed event
     server.start()
     try:
         assert server.pid() is not None and "running" in server.status()
-        deadline, ids = time.monotonic() + 60, []
-        while time.monotonic() < deadline and spark.sparkContext.applicationId not in ids:
-            time.sleep(1)
-            ids = [app["id"] for app in server.applications()]
-        assert spark.sparkContext.applicationId in ids
+        app = spark.sparkContext.applicationId
+        # a slow or refused answer from a busy server is asked again, until the deadline
+        listed = wait_until(lambda: app in [a["id"] for a in server.applications(timeout_s=10)], timeout_s=120, every_s=1)
+        assert listed, f"{app} not listed by the history server within 120 s"
     finally:
         assert server.stop()
     assert server.pid() is None and "not running" in server.status()

@@ -1,8 +1,10 @@
 """Connect to MongoDB: a URI given, the configured one, or the embedded server started on demand.
 
 `Client` is a pymongo `MongoClient` (as MsPASS's DBClient is) whose databases are sparkseis
-`Database` objects. Both pickle to what reconnects on arrival: a Spark task that unpickles
-them gets this worker process's one shared connection to the same URI.
+`Database` objects. It is an entry point: without a URI it reads the settings (conf/ and the
+environment) once, and it carries them, so its databases save where the driver's settings
+say. Both pickle to what reconnects on arrival: a Spark task that unpickles them gets this
+worker process's one shared connection to the same URI, with the driver's settings.
 """
 
 from __future__ import annotations
@@ -17,17 +19,15 @@ import pymongo
 from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure, ServerSelectionTimeoutError
 
 from sparkseis import config
+from sparkseis.config import Settings
+from sparkseis.core.errors import DatabaseConnectionError
 from sparkseis.db.database import Database
-from sparkseis.db.embedded import EmbeddedServer
+from sparkseis.servers import DatabaseServer
 
 log = logging.getLogger(__name__)
 
 # URI options whose values are secrets (matched case-insensitively on the option name)
 _SECRET_OPTION = re.compile(r"(password|secret|token|authmechanismproperties)", re.IGNORECASE)
-
-
-class DatabaseConnectionError(ConnectionError):
-    """The MongoDB server could not be reached or refused us; the message says what to try."""
 
 
 def redact_uri(uri: str) -> str:
@@ -48,12 +48,12 @@ def redact_uri(uri: str) -> str:
     return f"{scheme}{address}{question}{''.join(masked)}"
 
 
-def resolve_uri(uri: str | None = None) -> tuple[str, EmbeddedServer | None]:
+def resolve_uri(uri: str | None, settings: Settings) -> tuple[str, DatabaseServer | None]:
     """The URI to use and, when it is the embedded server, that server (started if needed)."""
-    uri = uri or config.get("mongodb", "uri") or None
+    uri = uri or settings.mongodb_uri
     if uri:
         return uri, None
-    server = EmbeddedServer.from_config()
+    server = settings.embedded()
     server.check_port()  # never write into someone else's server
     if not server.accepting():
         server.start()
@@ -70,11 +70,15 @@ class Client(pymongo.MongoClient):
     host: a MongoDB URI, else SPARKSEIS_MONGODB_URI, else conf/sparkseis.toml, else the embedded
     server (started here if it is not running). The server is pinged within timeout_s
     (default from conf, 5 s); failure is one DatabaseConnectionError naming the host.
+    settings: sparkseis' settings (default: read now); `client.settings` keeps them.
     """
 
-    def __init__(self, host: str | None = None, *args: Any, uri: str | None = None, timeout_s: float | None = None, **kwargs: Any):
-        resolved, embedded = resolve_uri(host or uri)
-        timeout_ms = int(1000 * (timeout_s if timeout_s is not None else float(config.get("mongodb", "timeout_s", 5))))
+    def __init__(self, host: str | None = None, *args: Any, uri: str | None = None, timeout_s: float | None = None,
+                 settings: Settings | None = None, **kwargs: Any):  # fmt: skip
+        settings = settings if settings is not None else config.settings()
+        self._sparkseis_settings = settings  # set before anything can fail (see below)
+        resolved, embedded = resolve_uri(host or uri, settings)
+        timeout_ms = int(1000 * (timeout_s if timeout_s is not None else settings.mongodb_timeout_s))
         kwargs.setdefault("serverSelectionTimeoutMS", timeout_ms)
         kwargs.setdefault("connectTimeoutMS", timeout_ms)
         kwargs.setdefault("tz_aware", False)
@@ -105,7 +109,12 @@ class Client(pymongo.MongoClient):
         return self._sparkseis_uri
 
     @property
-    def embedded(self) -> EmbeddedServer | None:
+    def settings(self) -> Settings:
+        """The settings this client was made with (travels with it to Spark tasks)."""
+        return self._sparkseis_settings
+
+    @property
+    def embedded(self) -> DatabaseServer | None:
         """The embedded server this client started or found, when it uses one."""
         return self._embedded
 
@@ -120,26 +129,28 @@ class Client(pymongo.MongoClient):
 
     def close(self) -> None:
         """Close the connection; the connection a worker process shares stays open."""
-        if _SHARED.get(self.uri, (None, None))[1] is not self:
+        if _SHARED.get((self.uri, self.settings), (None, None))[1] is not self:
             super().close()
 
     def __repr__(self) -> str:
         return f"Client({redact_uri(self.uri)!r})"
 
     def __reduce__(self):
-        return shared_client, (self.uri,)
+        return shared_client, (self.uri, self.settings)
 
 
-_SHARED: dict[str, tuple[int, Client]] = {}
+_SHARED: dict[tuple[str, Settings], tuple[int, Client]] = {}
 
 
-def shared_client(uri: str) -> Client:
-    """This process's one Client for uri (Spark reuses Python workers across tasks).
+def shared_client(uri: str, settings: Settings | None = None) -> Client:
+    """This process's one Client for uri with these settings (Spark reuses Python workers across
+    tasks; settings None: the defaults, never this process's conf/ or environment).
 
     A client is not fork-safe, so a process that inherited one from its parent makes its own.
     """
-    entry = _SHARED.get(uri)
+    settings = settings if settings is not None else Settings()
+    entry = _SHARED.get((uri, settings))
     if entry is None or entry[0] != os.getpid():
-        entry = (os.getpid(), Client(uri))
-        _SHARED[uri] = entry
+        entry = (os.getpid(), Client(uri, settings=settings))
+        _SHARED[(uri, settings)] = entry
     return entry[1]

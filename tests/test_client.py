@@ -3,7 +3,7 @@ import socket
 import pytest
 
 from sparkseis.db import Client, DatabaseConnectionError, EmbeddedServer, redact_uri
-from tests.conftest import free_port
+from tests.support import free_port
 
 
 def test_server_not_running_gives_clear_error():
@@ -62,12 +62,12 @@ def test_database_is_a_pymongo_database(client):
 def test_client_and_database_pickle_to_a_reconnecting_shared_connection(client):
     import pickle
 
-    from sparkseis.db.client import shared_client
+    from sparkseis.client import shared_client
 
     db = client.get_database("parity_pickle")
     blob = pickle.dumps(db)
     again = pickle.loads(blob)
-    assert again.name == "parity_pickle" and again.client is shared_client(client.uri)
+    assert again.name == "parity_pickle" and again.client is shared_client(client.uri, client.settings)
     assert pickle.loads(pickle.dumps(client)) is again.client  # one connection per process
     again.t.insert_one({"a": 1})
     assert db.t.count_documents({}) == 1
@@ -89,7 +89,7 @@ def test_db_start_refuses_a_port_held_by_another_program(tmp_path):
         other.listen()
         port = other.getsockname()[1]
         server = EmbeddedServer("127.0.0.1", port, tmp_path)
-        with pytest.raises(RuntimeError, match="not sparkseis' embedded server"):
+        with pytest.raises(RuntimeError, match="not sparkseis' nx-27017"):
             server.start()
 
 

@@ -96,12 +96,10 @@ def timeseries_from_document(doc: dict, samples: np.ndarray, collection: str) ->
 
 def dead_timeseries(doc: dict, collection: str, algorithm: str, reason: str) -> TimeSeries:
     """A dead, empty TimeSeries carrying the document's metadata and why it could not be read."""
-    from sparkseis.core.errors import ErrorSeverity
 
     md = {k: v for k, v in doc.items() if k not in ("elog", "live")}
     md[f"{collection}_id"] = doc.get("_id")
     dt = doc.get("dt") or (1.0 / doc["sampling_rate"] if doc.get("sampling_rate") else 1.0)
     d = TimeSeries(None, float(doc.get("t0", doc.get("starttime", 0.0)) or 0.0), float(dt), md)
-    d.kill()
-    d.elog.log_error(algorithm, reason, ErrorSeverity.Invalid)
+    d.kill_with(algorithm, reason)
     return d

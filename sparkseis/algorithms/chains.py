@@ -21,7 +21,8 @@ def p_window_steps(calculator: Any, rate: float = 20.0, window: tuple[float, flo
 
     window_first: P is computed before resampling (it needs only metadata) and the record is
     cut to the window plus the filter's settling margin before decimating (cut_for_window):
-    the same windows to 1e-13 relative, for a fraction of the filtering. The constant detrend
+    the same windows (bit for bit at factors 2 and 4, within 2e-13 relative up to 40), for a
+    fraction of the filtering. The constant detrend
     still removes the whole record's mean. `calculator` is anything set_Ptime takes as its
     model (a TravelTimeCalculator, a Spark broadcast of one, a model name).
     """

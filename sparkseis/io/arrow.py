@@ -13,7 +13,7 @@ import pyarrow as pa
 from bson import ObjectId
 
 from sparkseis.core.seismic import BasicSeismic, TimeSeries
-from sparkseis.db.documents import INPUT_STORAGE_KEYS, bson_value, restore_time, time_fields
+from sparkseis.io.documents import INPUT_STORAGE_KEYS, bson_value, restore_time, time_fields
 
 SAMPLES = "samples"
 # always present, with these types; everything else is typed from the data

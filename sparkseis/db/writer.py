@@ -7,85 +7,19 @@ import datetime
 import os
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ReplaceOne
+from pymongo.database import Database
 
-from sparkseis import config
+from sparkseis.config import Settings
 from sparkseis.core.errors import ArgumentError, ArgumentTypeError
 from sparkseis.core.seismic import BasicSeismic, TimeSeries
-from sparkseis.db import documents
 from sparkseis.db.ids import stable_object_id
 from sparkseis.db.waveform_store import GridFSBatchWriter, SampleFileWriter
-
-if TYPE_CHECKING:
-    from sparkseis.db.database import Database
-
-_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?")
-
-
-def _worst(d: BasicSeismic):
-    worst = d.elog.worst_errors()
-    return worst[0] if worst else None
-
-
-def _reason(worst, mask_numbers: bool) -> str:
-    if worst is None:
-        return "killed without a logged reason"
-    message = _NUMBER.sub("#", worst.message) if mask_numbers else worst.message
-    return f"{worst.algorithm}: {message}"
-
-
-def kill_reason(d: BasicSeismic, mask_numbers: bool = True) -> str:
-    """Why a datum died: its worst log entry, with numbers masked so that reasons group."""
-    return _reason(_worst(d), mask_numbers)
-
-
-def merge_value_ranges(into: list[list[float]], other: list[list[float]]) -> list[list[float]]:
-    """Widen into's [min, max] per masked number by other's (the same reason's)."""
-    if not into:
-        return [list(r) for r in other]
-    for mine, theirs in zip(into, other):
-        mine[0], mine[1] = min(mine[0], theirs[0]), max(mine[1], theirs[1])
-    return into
-
-
-def describe_reason(reason: str, ranges: list[list[float]] | None) -> str:
-    """reason with each masked number shown as its value, or its range over the data (lo..hi)."""
-    if not ranges or reason.count("#") != len(ranges):
-        return reason
-    shown = iter(f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}" for lo, hi in ranges)
-    return re.sub("#", lambda _: next(shown), reason)
-
-
-class DataTally:
-    """Live and dead counts, and dead data by kill_reason with the range of every number in
-    the reason's messages: what a save or count reports."""
-
-    def __init__(self):
-        self.live, self.dead, self.killed_by = 0, 0, {}
-        self.examples: dict[str, str] = {}  # one unmasked message per reason, to show real values
-        self.value_ranges: dict[str, list[list[float]]] = {}
-
-    def add(self, d: BasicSeismic) -> None:
-        if d.live:
-            self.live += 1
-            return
-        self.dead += 1
-        worst = _worst(d)
-        reason = _reason(worst, mask_numbers=True)
-        self.killed_by[reason] = self.killed_by.get(reason, 0) + 1
-        if reason not in self.examples:
-            self.examples[reason] = _reason(worst, mask_numbers=False)
-        if worst is not None:
-            values = [float(m.group()) for m in _NUMBER.finditer(worst.message)]
-            self.value_ranges[reason] = merge_value_ranges(self.value_ranges.get(reason, []), [[v, v] for v in values])
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"live": self.live, "dead": self.dead, "killed_by": dict(self.killed_by), "examples": dict(self.examples),
-                "value_ranges": {k: [list(r) for r in v] for k, v in self.value_ranges.items()}}  # fmt: skip
-
+from sparkseis.io import documents
+from sparkseis.report import RunReport, kill_reason
 
 # Keys a datum read from the database carries for the document it came from; the first one
 # defined names its immediate parent (a re-read window's own document before its miniSEED).
@@ -158,13 +92,13 @@ class WaveformSink:
         self.storage_mode = storage_mode
         self.collection = collection
         self.batch_size = batch_size
-        self.output_dir = output_dir or config.project_path(config.get("storage", "output_dir", "var/waveforms"))
+        self.output_dir = output_dir or getattr(database, "settings", Settings()).output_dir
         self.file_name = file_name
         self._gridfs = GridFSBatchWriter(self.db)
         self._file: SampleFileWriter | None = None
         self._docs: list[ReplaceOne] = []
         self._dead: list[ReplaceOne] = []
-        self.tally = DataTally()
+        self.tally = RunReport()
         self.acknowledged = {"live": 0, "dead": 0}
 
     def add(self, d: BasicSeismic) -> ObjectId:
@@ -211,10 +145,11 @@ class WaveformSink:
                 self.acknowledged[key] += result.upserted_count + result.matched_count
         self._docs, self._dead = [], []
 
-    def close(self) -> dict[str, Any]:
-        """Write what is left; returns {live, dead, killed_by, examples, acknowledged_live, acknowledged_dead}."""
+    def close(self) -> RunReport:
+        """Write what is left; returns this sink's counts (live, dead by reason, records acknowledged, cremated)."""
         self.flush()
         if self._file is not None:
             self._file.close()
-        return {**self.tally.as_dict(), "acknowledged_live": self.acknowledged["live"], "acknowledged_dead": self.acknowledged["dead"],
-                "cremated": self.cremated}  # fmt: skip
+        self.tally.acknowledged_live, self.tally.acknowledged_dead = self.acknowledged["live"], self.acknowledged["dead"]
+        self.tally.cremated = self.cremated
+        return self.tally

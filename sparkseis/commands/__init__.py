@@ -1,0 +1,1 @@
+"""Command-line fronts of the jobs: arguments, printed summaries and exit codes, over the engines in sparkseis.spark."""

@@ -1,0 +1,184 @@
+"""What a run did, counted: live and dead data by kill reason, the records the database
+acknowledged and holds, and the run's timings; one typed RunReport that partitions fill,
+the driver merges and checks, the run record keeps and the job prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sparkseis.core.errors import AccountingError
+from sparkseis.core.seismic import BasicSeismic
+
+_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?")
+
+
+def _worst(d: BasicSeismic):
+    worst = d.elog.worst_errors()
+    return worst[0] if worst else None
+
+
+def _reason(worst, mask_numbers: bool) -> str:
+    if worst is None:
+        return "killed without a logged reason"
+    message = _NUMBER.sub("#", worst.message) if mask_numbers else worst.message
+    return f"{worst.algorithm}: {message}"
+
+
+def kill_reason(d: BasicSeismic, mask_numbers: bool = True) -> str:
+    """Why a datum died: its worst log entry, with numbers masked so that reasons group."""
+    return _reason(_worst(d), mask_numbers)
+
+
+def merge_value_ranges(into: list[list[float]], other: list[list[float]]) -> list[list[float]]:
+    """Widen into's [min, max] per masked number by other's (the same reason's)."""
+    if not into:
+        return [list(r) for r in other]
+    for mine, theirs in zip(into, other):
+        mine[0], mine[1] = min(mine[0], theirs[0]), max(mine[1], theirs[1])
+    return into
+
+
+def describe_reason(reason: str, ranges: list[list[float]] | None) -> str:
+    """reason with each masked number shown as its value, or its range over the data (lo..hi)."""
+    if not ranges or reason.count("#") != len(ranges):
+        return reason
+    shown = iter(f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}" for lo, hi in ranges)
+    return re.sub("#", lambda _: next(shown), reason)
+
+
+@dataclass
+class RunReport:
+    """A run's counts (filled per partition, merged on the driver) and, for a job, where and
+    how long it ran. Times in s; `step_ms` in ms per waveform."""
+
+    live: int = 0
+    dead: int = 0
+    acknowledged_live: int = 0  # records the database confirmed
+    acknowledged_dead: int = 0
+    cremated: int = 0  # dead data deliberately left without a record (counted here only)
+    partitions: int = 0
+    killed_by: dict[str, int] = field(default_factory=dict)  # masked reason -> count
+    examples: dict[str, str] = field(default_factory=dict)  # masked reason -> one real message
+    value_ranges: dict[str, list[list[float]]] = field(default_factory=dict)  # masked reason -> [lo, hi] per number
+    run_id: str | None = None
+    stored: int | None = None  # records of this run the database holds after it
+    replaced: dict[str, int] = field(default_factory=dict)  # older outputs of the tag removed
+    documents_read: int | None = None
+    # a job's context
+    storage_mode: str | None = None
+    inputs: int | None = None
+    plan: str = ""
+    plan_s: float = 0.0
+    warm_up_s: float = 0.0
+    startup_s: float = 0.0
+    wall_s: float = 0.0
+    total_s: float | None = None
+    step_ms: dict[str, float] = field(default_factory=dict)
+    master: str = ""
+    ui: str = ""
+    event_log: str = ""
+    application_id: str = ""
+    database: str = ""
+    mongo: str = ""
+    output_tag: str | None = None
+    count_only: bool = False
+
+    @property
+    def outputs(self) -> int:
+        """Data that reached the end: live plus dead."""
+        return self.live + self.dead
+
+    def add(self, d: BasicSeismic) -> None:
+        """Count one datum: live, or dead under its kill reason with the numbers in it."""
+        if d.live:
+            self.live += 1
+            return
+        self.dead += 1
+        worst = _worst(d)
+        reason = _reason(worst, mask_numbers=True)
+        self.killed_by[reason] = self.killed_by.get(reason, 0) + 1
+        if reason not in self.examples:
+            self.examples[reason] = _reason(worst, mask_numbers=False)
+        if worst is not None:
+            values = [float(m.group()) for m in _NUMBER.finditer(worst.message)]
+            self.value_ranges[reason] = merge_value_ranges(self.value_ranges.get(reason, []), [[v, v] for v in values])
+
+    @classmethod
+    def merge(cls, parts: Iterable[RunReport]) -> RunReport:
+        """One report from the partitions' reports (killed_by in descending counts)."""
+        total, killed = cls(), Counter()
+        for part in parts:
+            total.partitions += 1
+            for name in ("live", "dead", "acknowledged_live", "acknowledged_dead", "cremated"):
+                setattr(total, name, getattr(total, name) + getattr(part, name))
+            killed.update(part.killed_by)
+            for reason, example in part.examples.items():
+                total.examples.setdefault(reason, example)
+            for reason, values in part.value_ranges.items():
+                total.value_ranges[reason] = merge_value_ranges(total.value_ranges.get(reason, []), values)
+        total.killed_by = dict(killed.most_common())
+        return total
+
+    def check_counts(self, documents_read: int | None, stored: int | None, expected: int | None = None) -> None:
+        """AccountingError unless data read == outputs == records acknowledged (+ cremated) ==
+        records stored (+ cremated). stored may also hold what an earlier attempt of a resumed
+        run wrote: then it must equal `expected`, the inputs the run covers."""
+        problems = []
+        if documents_read is not None and documents_read != self.outputs:
+            problems.append(f"{documents_read} documents read but {self.outputs} outputs")
+        acknowledged = self.acknowledged_live + self.acknowledged_dead
+        if acknowledged + self.cremated != self.outputs:
+            problems.append(f"{self.outputs} outputs but the database acknowledged {acknowledged} records ({self.cremated} cremated)")
+        if stored is not None:
+            recorded = (expected if expected is not None else self.outputs) - self.cremated
+            if stored != recorded:
+                problems.append(f"the database holds {stored} records of this run, expected {recorded}")
+        if problems:
+            raise AccountingError("; ".join(problems))
+
+    def to_record(self) -> dict[str, Any]:
+        """The counts a run record keeps (reasons as a list: they may hold '.' or '$')."""
+        counts = {"live": self.live, "dead": self.dead, "outputs": self.outputs, "cremated": self.cremated}
+        for name in ("stored", "documents_read"):
+            if getattr(self, name) is not None:
+                counts[name] = getattr(self, name)
+        counts["killed_by"] = [{"reason": r, "count": n, "example": self.examples.get(r), "values": describe_reason(r, self.value_ranges.get(r))}
+                               for r, n in self.killed_by.items()]  # fmt: skip
+        return counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "outputs": self.outputs}
+
+    def format(self) -> str:
+        """The job's summary, as printed at the end of a run."""
+        n = self.documents_read if self.documents_read is not None else self.outputs
+        wall, total = self.wall_s, self.total_s if self.total_s is not None else self.wall_s
+        lines = ["", "=== sparkseis p_window ===", f"database     : {self.database} at {self.mongo}",
+                 f"inputs       : {self.inputs} waveforms ({self.plan}, planned in {self.plan_s:.2f} s); {n} read by this run"]  # fmt: skip
+        if self.count_only:
+            lines.append(f"live         : {self.live} (count only, nothing saved)")
+        else:
+            lines.append(f"live saved   : {self.live} to wf_TimeSeries, data_tag {self.output_tag!r} ({self.storage_mode}), run {self.run_id}")
+        lines.append(f"killed       : {self.dead}" + (" (in cemetery)" if not self.count_only else ""))
+        lines += [f"  {count:6d}  {describe_reason(reason, self.value_ranges.get(reason))}" for reason, count in self.killed_by.items()]
+        if not self.count_only:
+            lines.append(f"records      : {self.stored} in the database for this run (acknowledged {self.acknowledged_live} live + "
+                         f"{self.acknowledged_dead} dead)")  # fmt: skip
+            replaced = self.replaced
+            lines.append(f"replaced     : {replaced.get('documents', 0)} older windows, {replaced.get('cemetery', 0)} older cemetery records")
+        rate = n / wall if wall > 0 else float("nan")
+        whole = n / total if total > 0 else float("nan")
+        lines.append(f"wall time    : {wall:.1f} s job ({rate:.1f} waveforms/s), {total:.1f} s with start-up ({whole:.1f} waveforms/s); "
+                     f"start-up {self.startup_s:.1f} s" + (f", warm-up {self.warm_up_s:.1f} s" if self.warm_up_s else ""))  # fmt: skip
+        if self.step_ms:
+            lines.append(f"per waveform : {sum(self.step_ms.values()):.2f} ms of worker time: "
+                         + ", ".join(f"{k} {v:.2f}" for k, v in self.step_ms.items()))  # fmt: skip
+        lines.append(f"Spark        : {self.master}, app {self.application_id}; event log in {self.event_log}")
+        if self.event_log.startswith("file:"):
+            lines.append("               to browse this run after it ends: sparkseis history start")
+        return "\n".join(lines)
