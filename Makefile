@@ -32,7 +32,8 @@ demo: import
 
 test: $(STAMP)
 	$(BIN)/ruff check sparkseis tests jobs benchmarks
-	$(SPARK_ENV) $(BIN)/python -m pytest -q tests
+	$(BIN)/ruff format --check sparkseis tests jobs benchmarks
+	$(SPARK_ENV) $(BIN)/python -m pytest -q --doctest-modules sparkseis/core sparkseis/algorithms tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/traveltime_bench.py

@@ -8,8 +8,9 @@ import socket
 import tempfile
 from pathlib import Path
 
-from sparkseis.db import Client
 from sparkseis.db.embedded import EmbeddedServer
+
+from sparkseis.db import Client
 
 
 def free_port() -> int:

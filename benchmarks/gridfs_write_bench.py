@@ -75,7 +75,9 @@ def main() -> None:
         doc = db["wf_TimeSeries"].find_one({"sta": f"S{args.total - 1}"})
         assert db.read_data(doc["_id"], collection="wf_TimeSeries").npts == WINDOW_NPTS
 
-    print(f"GridFS writes of {WINDOW_NPTS}-sample waveforms ({WINDOW_NPTS * 8 / 1024:.0f} KiB each), embedded nx-27017 server")
+    print(
+        f"GridFS writes of {WINDOW_NPTS}-sample waveforms ({WINDOW_NPTS * 8 / 1024:.0f} KiB each), embedded nx-27017 server"
+    )
     print(f"{'writer':24s} {'stored':>8s} {'ms/waveform':>12s} {'waveforms/s':>12s}")
     for name, n, ms in rows:
         print(f"{name:24s} {n:8d} {ms:12.2f} {1000 / ms:12.1f}")

@@ -29,10 +29,26 @@ def main() -> None:
     for s in range(args.stations):
         for chan in ("BHE", "BHN", "BHZ"):
             for epoch in range(3):  # three epochs per channel
-                channels.append({"_id": ObjectId(), "net": "XX", "sta": f"S{s:04d}", "loc": "", "chan": chan, "lat": 1.0, "lon": 2.0,
-                                 "elev": 0.1, "hang": 0.0, "vang": 90.0, "starttime": epoch * 1e8, "endtime": (epoch + 1) * 1e8 - 1})  # fmt: skip
+                channels.append(
+                    {
+                        "_id": ObjectId(),
+                        "net": "XX",
+                        "sta": f"S{s:04d}",
+                        "loc": "",
+                        "chan": chan,
+                        "lat": 1.0,
+                        "lon": 2.0,
+                        "elev": 0.1,
+                        "hang": 0.0,
+                        "vang": 90.0,
+                        "starttime": epoch * 1e8,
+                        "endtime": (epoch + 1) * 1e8 - 1,
+                    }
+                )
     times = np.sort(rng.uniform(0, 3e8, args.events))
-    sources = [{"_id": ObjectId(), "time": float(t), "lat": 0.0, "lon": 0.0, "depth": 10.0, "magnitude": 6.0} for t in times]
+    sources = [
+        {"_id": ObjectId(), "time": float(t), "lat": 0.0, "lon": 0.0, "depth": 10.0, "magnitude": 6.0} for t in times
+    ]
 
     t = time.perf_counter()
     stations = MiniseedMatcher(documents=channels)

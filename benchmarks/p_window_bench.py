@@ -42,11 +42,28 @@ def machine_facts() -> dict:
     import pyspark
     import scipy
 
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), "?")
-    mem = next((int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), 0)
-    return {"cores": len(os.sched_getaffinity(0)), "cpu": cpu, "memory_gib": round(mem / 2**20, 1),
-            "load_average": os.getloadavg()[0], "python": platform.python_version(), "pyspark": pyspark.__version__,
-            "numpy": numpy.__version__, "scipy": scipy.__version__, "obspy": obspy.__version__}  # fmt: skip
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        "?",
+    )
+    mem = next(
+        (int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), 0
+    )
+    return {
+        "cores": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory_gib": round(mem / 2**20, 1),
+        "load_average": os.getloadavg()[0],
+        "python": platform.python_version(),
+        "pyspark": pyspark.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "obspy": obspy.__version__,
+    }
 
 
 def jvm_peak_mib(marker: bytes) -> float:
@@ -72,20 +89,44 @@ def spark_worker(uri: str, master: str, save: bool, tag: str) -> None:
     from sparkseis.spark import session
     from sparkseis.spark.p_window import run
 
-    spark = session(master, app_name=f"sparkseis-bench-{tag}", conf={"spark.ui.enabled": "false", "spark.driver.memory": "2g"})
-    args = ["--db", "bench", "--mongo-uri", uri, "--t0offset", str(T0OFFSET), "--tolerance", str(TOLERANCE), "--time-steps"]
+    spark = session(
+        master, app_name=f"sparkseis-bench-{tag}", conf={"spark.ui.enabled": "false", "spark.driver.memory": "2g"}
+    )
+    args = [
+        "--db",
+        "bench",
+        "--mongo-uri",
+        uri,
+        "--t0offset",
+        str(T0OFFSET),
+        "--tolerance",
+        str(TOLERANCE),
+        "--time-steps",
+    ]
     args += ["--output-tag", tag, "--overwrite"] if save else ["--count-only"]
     report = run(build_parser().parse_args(args), spark).as_dict()
     report["driver_python_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["driver_jvm_peak_mib"] = jvm_peak_mib(f"sparkseis-bench-{tag}".encode())
     spark.stop()
-    keep = ("inputs", "live", "dead", "wall_s", "partitions", "plan_s", "step_ms", "driver_python_peak_mib", "driver_jvm_peak_mib")
+    keep = (
+        "inputs",
+        "live",
+        "dead",
+        "wall_s",
+        "partitions",
+        "plan_s",
+        "step_ms",
+        "driver_python_peak_mib",
+        "driver_jvm_peak_mib",
+    )
     print("RESULT " + json.dumps({k: v for k, v in report.items() if k in keep}))
 
 
 def run_spark(uri: str, master: str, save: bool, tag: str) -> dict:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    cmd = [sys.executable, __file__, "--spark-worker", master, "--uri", uri, "--tag", tag] + (["--save"] if save else [])
+    cmd = [sys.executable, __file__, "--spark-worker", master, "--uri", uri, "--tag", tag] + (
+        ["--save"] if save else []
+    )
     began = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
     process_s = time.perf_counter() - began
@@ -130,7 +171,12 @@ def serial_loop(db, save: bool, tag: str) -> dict:
         t = clock()
         sink.close()
         cost["save"] += clock() - t
-    return {"wall_s": time.perf_counter() - began, "inputs": n, "live": live, "step_ms": {k: 1e3 * v / n for k, v in cost.items()}}
+    return {
+        "wall_s": time.perf_counter() - began,
+        "inputs": n,
+        "live": live,
+        "step_ms": {k: 1e3 * v / n for k, v in cost.items()},
+    }
 
 
 def floor_ms(db, sample: int = 200) -> dict[str, float]:
@@ -158,7 +204,11 @@ def floor_ms(db, sample: int = 200) -> dict[str, float]:
         y = x - x.mean()
         scipy.signal.decimate(y[36000 : 36000 + 28001 + 2048], 2, ftype="iir", zero_phase=True)
     window = (time.perf_counter() - t) / len(traces)
-    return {"decode": 1e3 * decode, "demean+decimate whole record": 1e3 * full, "demean+decimate window span": 1e3 * window}
+    return {
+        "decode": 1e3 * decode,
+        "demean+decimate whole record": 1e3 * full,
+        "demean+decimate window span": 1e3 * window,
+    }
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -191,7 +241,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="waveforms (rounded down to a multiple of 3)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each case (median and range are printed)")
-    parser.add_argument("--peer-rows", type=Path, default=None, help="rows.jsonl of a side-by-side run, for MsPASS ratios")
+    parser.add_argument(
+        "--peer-rows", type=Path, default=None, help="rows.jsonl of a side-by-side run, for MsPASS ratios"
+    )
     parser.add_argument("--spark-worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--uri", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="bench", help=argparse.SUPPRESS)
@@ -211,7 +263,10 @@ def main() -> None:
         db = client.get_database("bench")
         t = time.perf_counter()
         n = replicas.build(db, REPO / "data" / "okhotsk_2013", Path(tmp), args.n)
-        print(f"built {n} replica waveforms (70 min, 40 Hz, real samples, one earthquake each) in {time.perf_counter() - t:.0f} s", flush=True)
+        print(
+            f"built {n} replica waveforms (70 min, 40 Hz, real samples, one earthquake each) in {time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
         floor = floor_ms(db)
         for rep in range(args.repeat):
             for save in (False, True):
@@ -223,12 +278,20 @@ def main() -> None:
             for r in runs:
                 assert r["inputs"] == n and r["live"] == n, (key, r)
     facts["load_average_end"] = os.getloadavg()[0]
-    show(n, facts, {k: summarize(v) for k, v in results.items()}, floor, peer_figures(args.peer_rows) if args.peer_rows else None)
+    show(
+        n,
+        facts,
+        {k: summarize(v) for k, v in results.items()},
+        floor,
+        peer_figures(args.peer_rows) if args.peer_rows else None,
+    )
 
 
 def show(n: int, facts: dict, s: dict, floor: dict, peer: dict | None) -> None:
-    print(f"\nP-window workflow on {n} waveforms, {s[('serial', False)]['runs']} runs each (median, range); "
-          f"load average {facts['load_average']:.1f} at start, {facts['load_average_end']:.1f} at end")  # fmt: skip
+    print(
+        f"\nP-window workflow on {n} waveforms, {s[('serial', False)]['runs']} runs each (median, range); "
+        f"load average {facts['load_average']:.1f} at start, {facts['load_average_end']:.1f} at end"
+    )
     print(f"{'case':26s} {'job wf/s':>9s} {'range':>15s} {'process wf/s':>13s} {'py MiB':>7s} {'JVM MiB':>8s}")
     for save in (False, True):
         for mode in ("serial", "local[1]", "local[2]"):
@@ -237,31 +300,52 @@ def show(n: int, facts: dict, s: dict, floor: dict, peer: dict | None) -> None:
             proc = f"{r['process_wf_s']:13.1f}" if "process_wf_s" in r else f"{'-':>13s}"
             py = f"{r['driver_python_peak_mib']:7.0f}" if "driver_python_peak_mib" in r else f"{'-':>7s}"
             jvm = f"{r['driver_jvm_peak_mib']:8.0f}" if "driver_jvm_peak_mib" in r else f"{'-':>8s}"
-            print(f"{mode + (', GridFS save' if save else ', count only'):26s} {r['wf_s']:9.1f} {lo:7.1f}-{hi:<7.1f} {proc} {py} {jvm}")
+            print(
+                f"{mode + (', GridFS save' if save else ', count only'):26s} {r['wf_s']:9.1f} "
+                f"{lo:7.1f}-{hi:<7.1f} {proc} {py} {jvm}"
+            )
     print("\nper waveform, ms (workers' own timers; local[2] per core):")
     steps = list(s[("local[2]", True)]["step_ms"])
     print(f"  {'step':16s} {'serial':>8s} {'local[1]':>9s} {'local[2]':>9s}")
     for step in steps:
         row = [s[(m, True)]["step_ms"].get(step, float("nan")) for m in ("serial", "local[1]", "local[2]")]
         print(f"  {step:16s} {row[0]:8.2f} {row[1]:9.2f} {row[2]:9.2f}")
-    compute = {m: sum(v for k, v in s[(m, False)]["step_ms"].items() if k not in ("query", "save")) for m in ("serial", "local[2]")}
+    compute = {
+        m: sum(v for k, v in s[(m, False)]["step_ms"].items() if k not in ("query", "save"))
+        for m in ("serial", "local[2]")
+    }
     full_floor = floor["decode"] + floor["demean+decimate whole record"]
     print("\nfloor, numpy/SciPy alone (ms per waveform): " + ", ".join(f"{k} {v:.2f}" for k, v in floor.items()))
-    print(f"per-datum compute (decode..window, count only): serial {compute['serial']:.2f} ms, local[2] {compute['local[2]']:.2f} ms "
-          f"per core; floor (decode + whole-record demean/decimate) {full_floor:.2f} ms: "
-          f"{compute['local[2]'] / full_floor:.2f}x the floor")  # fmt: skip
+    print(
+        f"per-datum compute (decode..window, count only): serial {compute['serial']:.2f} ms, "
+        f"local[2] {compute['local[2]']:.2f} ms "
+        f"per core; floor (decode + whole-record demean/decimate) {full_floor:.2f} ms: "
+        f"{compute['local[2]'] / full_floor:.2f}x the floor"
+    )
     two, one = s[("local[2]", False)]["wf_s"], s[("local[1]", False)]["wf_s"]
-    print(f"local[2] / local[1], count only: {two / one:.2f}x; local[2] / serial: {two / s[('serial', False)]['wf_s']:.2f}x")
+    print(
+        f"local[2] / local[1], count only: {two / one:.2f}x; local[2] / serial: {two / s[('serial', False)]['wf_s']:.2f}x"
+    )
     if peer:
-        print("MsPASS's figures come from the side-by-side run's own data set (other replicas: one depth, events shifted by days),")
+        print(
+            "MsPASS's figures come from the side-by-side run's own data set (other replicas: one depth, events shifted by days),"
+        )
         print("so these ratios mix data sets; the side-by-side summary has the same-data ratios:")
         for mode, label in (("count", "no save"), ("save", "GridFS save")):
             r = s[("local[2]", mode == "save")]
-            print(f"vs MsPASS best ({label}): job {r['wf_s'] / peer[f'{mode} job']:.2f}x "
-                  f"({r['wf_s']:.1f} vs {peer[f'{mode} job']:.1f} wf/s)"
-                  + (f", process {r['process_wf_s'] / peer[f'{mode} process']:.2f}x" if peer.get(f"{mode} process") else ""))  # fmt: skip
+            print(
+                f"vs MsPASS best ({label}): job {r['wf_s'] / peer[f'{mode} job']:.2f}x "
+                f"({r['wf_s']:.1f} vs {peer[f'{mode} job']:.1f} wf/s)"
+                + (
+                    f", process {r['process_wf_s'] / peer[f'{mode} process']:.2f}x"
+                    if peer.get(f"{mode} process")
+                    else ""
+                )
+            )
     else:
-        print("MsPASS: measure it on the same data with ../shared/peer/run_side_by_side.sh and pass its rows.jsonl as --peer-rows")
+        print(
+            "MsPASS: measure it on the same data with ../shared/peer/run_side_by_side.sh and pass its rows.jsonl as --peer-rows"
+        )
 
 
 if __name__ == "__main__":

@@ -61,7 +61,9 @@ def _shift_hours(rec: bytearray, offsets: list[int], hours: int, cache: dict) ->
         rec[off + 20 : off + 25] = new
 
 
-def build(db, source_dir: Path, out_dir: Path, nwaveforms: int, origin: str = "hypocentre", many_events: bool = True) -> int:
+def build(
+    db, source_dir: Path, out_dir: Path, nwaveforms: int, origin: str = "hypocentre", many_events: bool = True
+) -> int:
     """Write replica files to out_dir, index them into db with their channel and source
     documents; returns the number of waveforms (a multiple of 3)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -99,10 +101,23 @@ def build(db, source_dir: Path, out_dir: Path, nwaveforms: int, origin: str = "h
         (out_dir / f"{sta}.mseed").write_bytes(bytes(blob))
         for doc in channel_docs[code]:
             # the replica's channel epoch runs on to 2100: its data may lie years after the real epoch
-            new_channels.append({**doc, "sta": sta, "endtime": 4102444800.0, "_id": stable_object_id("replica-channel", sta, doc["_id"])})
+            new_channels.append(
+                {
+                    **doc,
+                    "sta": sta,
+                    "endtime": 4102444800.0,
+                    "_id": stable_object_id("replica-channel", sta, doc["_id"]),
+                }
+            )
         if many_events and i > 0:
-            new_sources.append({**real_source, "time": real_source["time"] + hours * 3600.0, "depth": depth,
-                                "_id": stable_object_id("replica-source", i)})  # fmt: skip
+            new_sources.append(
+                {
+                    **real_source,
+                    "time": real_source["time"] + hours * 3600.0,
+                    "depth": depth,
+                    "_id": stable_object_id("replica-source", i),
+                }
+            )
     manifest.close()
     if many_events:
         db["source"].update_one({"_id": real_source["_id"]}, {"$set": {"depth": 10.0}})  # replica 0's own depth

@@ -58,7 +58,10 @@ def main() -> None:
     for n in sizes:
         free = shutil.disk_usage(tempfile.gettempdir()).free
         if free < 1.5 * n * BYTES_PER_WAVEFORM:
-            print(f"{n}: skipped, needs {n * BYTES_PER_WAVEFORM / 1e9:.0f} GB of replicas and {free / 1e9:.0f} GB are free", flush=True)
+            print(
+                f"{n}: skipped, needs {n * BYTES_PER_WAVEFORM / 1e9:.0f} GB of replicas and {free / 1e9:.0f} GB are free",
+                flush=True,
+            )
             continue
         with bench_server() as client, tempfile.TemporaryDirectory(prefix="sparkseis-scale-") as tmp:
             db = client.get_database("bench")
@@ -68,21 +71,35 @@ def main() -> None:
             costs = reader_costs(db)
             r = p_window_bench.run_spark(client.uri, "local[2]", False, f"scale{n}")
             assert r["inputs"] == n and r["live"] == n, r
-        row = {"n": n, "build_s": built, **costs, "job_ms": 1e3 * r["wall_s"] / n, "process_ms": 1e3 * r["process_s"] / n,
-               "py_mib": r["driver_python_peak_mib"], "jvm_mib": r["driver_jvm_peak_mib"], "step_ms": r["step_ms"]}  # fmt: skip
+        row = {
+            "n": n,
+            "build_s": built,
+            **costs,
+            "job_ms": 1e3 * r["wall_s"] / n,
+            "process_ms": 1e3 * r["process_s"] / n,
+            "py_mib": r["driver_python_peak_mib"],
+            "jvm_mib": r["driver_jvm_peak_mib"],
+            "step_ms": r["step_ms"],
+        }
         rows.append(row)
         print(f"  {n}: {row['job_ms']:.2f} ms per waveform (job), built in {built:.0f} s", flush=True)
 
     base = rows[0]["job_ms"] if rows else float("nan")
     print("\nP-window job, local[2], count only; ms per waveform on the job's clock (whole process in brackets)")
-    print(f"{'waveforms':>10s} {'ms/wf':>7s} {'(proc)':>7s} {'vs first':>9s} {'plan s':>7s} {'stored':>7s} {'parts':>6s} "
-          f"{'1k read s':>10s} {'(stored)':>9s} {'py MiB':>7s} {'JVM MiB':>8s}")  # fmt: skip
+    print(
+        f"{'waveforms':>10s} {'ms/wf':>7s} {'(proc)':>7s} {'vs first':>9s} {'plan s':>7s} {'stored':>7s} {'parts':>6s} "
+        f"{'1k read s':>10s} {'(stored)':>9s} {'py MiB':>7s} {'JVM MiB':>8s}"
+    )
     for r in rows:
-        print(f"{r['n']:10d} {r['job_ms']:7.2f} {r['process_ms']:7.2f} {r['job_ms'] / base:8.2f}x {r['plan_inline_s']:7.2f} "
-              f"{r['plan_stored_s']:7.2f} {r['partitions']:6.0f} {r['read_inline_s']:10.3f} {r['read_stored_s']:9.3f} "
-              f"{r['py_mib']:7.0f} {r['jvm_mib']:8.0f}")  # fmt: skip
-    print("(plan s: the snapshot pass with ids in the plan, and stored in read_snapshots; 1k read s: seconds to fetch 1,000 planned "
-          "documents of one partition)")
+        print(
+            f"{r['n']:10d} {r['job_ms']:7.2f} {r['process_ms']:7.2f} {r['job_ms'] / base:8.2f}x {r['plan_inline_s']:7.2f} "
+            f"{r['plan_stored_s']:7.2f} {r['partitions']:6.0f} {r['read_inline_s']:10.3f} {r['read_stored_s']:9.3f} "
+            f"{r['py_mib']:7.0f} {r['jvm_mib']:8.0f}"
+        )
+    print(
+        "(plan s: the snapshot pass with ids in the plan, and stored in read_snapshots; "
+        "1k read s: seconds to fetch 1,000 planned documents of one partition)"
+    )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ def main() -> None:
     print(f"calculator, new depth (cold) : median {statistics.median(cold_ms):8.3f} ms/call")
     print(f"calculator, cached depth     : median {statistics.median(warm_ms):8.3f} ms/call")
     print(f"speed-up on cached depths    : {statistics.median(taup_ms) / statistics.median(warm_ms):8.1f}x")
-    print(f"error vs TauP over {both.sum()} arrivals: max {err.max() * 1e3:.3f} ms, median {np.median(err) * 1e3:.4f} ms")
+    print(
+        f"error vs TauP over {both.sum()} arrivals: max {err.max() * 1e3:.3f} ms, median {np.median(err) * 1e3:.4f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ def _import_command(args: argparse.Namespace) -> int:
     else:
         report = import_folder(db, args.folder, origin=args.origin)
         how = "file by file"
-    print(f"imported {args.folder} into database {args.db!r} at {client!r} {how} in {time.perf_counter() - began:.1f} s")
+    print(
+        f"imported {args.folder} into database {args.db!r} at {client!r} {how} in {time.perf_counter() - began:.1f} s"
+    )
     print(f"  miniSEED files: {report['mseed_files']}, wf_miniseed segments: {report['segments']}")
     print(f"  site: {report['site']}, channel: {report['channel']}, source: {report['source']}")
     for problem in report["problems"]:
@@ -62,13 +64,17 @@ def _import_command(args: argparse.Namespace) -> int:
     for failed in report["failed"]:
         print(f"  FAILED {failed['file']}: {failed['reason']}")
     if report["ignored"]:
-        print(f"  ignored {len(report['ignored'])} files that are not miniSEED, StationXML or QuakeML: {', '.join(report['ignored'][:5])}"
-              + (" ..." if len(report["ignored"]) > 5 else ""))
+        print(
+            f"  ignored {len(report['ignored'])} files that are not miniSEED, StationXML or QuakeML: "
+            f"{', '.join(report['ignored'][:5])}" + (" ..." if len(report["ignored"]) > 5 else "")
+        )
     counts = {c: db[c].count_documents({}) for c in ("wf_miniseed", "site", "channel", "source")}
     print(f"  collections now hold: {counts}")
     if report["failed"]:
-        print(f"sparkseis import: {len(report['failed'])} files could not be imported (listed above, and in the elog collection)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"sparkseis import: {len(report['failed'])} files could not be imported (listed above, and in the elog collection)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -88,16 +94,22 @@ def _saved_tag(args: argparse.Namespace):
 
 
 def _plot_command(args: argparse.Namespace) -> int:
-    from sparkseis.plot import record_section
+    from sparkseis.plot import record_section, traces_drawn
 
     db = _saved_tag(args)
-    docs = list(db.wf_TimeSeries.find({"data_tag": args.tag}, {"_id": 1, "epicentral_distance": 1}).sort("epicentral_distance", 1))
+    docs = list(
+        db.wf_TimeSeries.find({"data_tag": args.tag}, {"_id": 1, "epicentral_distance": 1}).sort(
+            "epicentral_distance", 1
+        )
+    )
     step = max(1, -(-len(docs) // args.max_traces))
     chosen = docs[::step]
     data = [db.read_data(doc["_id"], collection="wf_TimeSeries") for doc in chosen]
     shown = f"{len(chosen)} of {len(docs)}" if step > 1 else f"{len(docs)}"
     fig = record_section(data, args.output, title=f"{args.db} data_tag {args.tag}: {shown} windows, aligned on P")
-    print(f"wrote {args.output}: record section of {shown} windows of data_tag {args.tag!r} ({len(fig.axes[0].lines) - 1} traces)")
+    print(
+        f"wrote {args.output}: record section of {shown} windows of data_tag {args.tag!r} ({traces_drawn(fig)} traces)"
+    )
     return 0
 
 
@@ -134,34 +146,55 @@ def _shell_command(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     from sparkseis import __version__
 
-    parser = argparse.ArgumentParser(prog="sparkseis", description="sparkseis: seismic processing on Spark with MongoDB")
+    parser = argparse.ArgumentParser(
+        prog="sparkseis", description="sparkseis: seismic processing on Spark with MongoDB"
+    )
     parser.add_argument("--version", action="version", version=f"sparkseis {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_db = sub.add_parser("db", help="manage the embedded MongoDB-protocol server")
     p_db.add_argument("action", choices=["start", "stop", "status"])
-    p_db.add_argument("--server", choices=["nx-27017", "secantusdb"], default=None,
-                      help="which embedded server (default: [embedded] server in conf/sparkseis.toml, SPARKSEIS_EMBEDDED_SERVER: nx-27017)")
+    p_db.add_argument(
+        "--server",
+        choices=["nx-27017", "secantusdb"],
+        default=None,
+        help="which embedded server (default: [embedded] server in conf/sparkseis.toml, SPARKSEIS_EMBEDDED_SERVER: nx-27017)",
+    )
     p_db.set_defaults(func=_db_command)
     p_imp = sub.add_parser("import", help="import a folder of miniSEED, StationXML and QuakeML files")
     p_imp.add_argument("folder")
     p_imp.add_argument("--db", default="getting_started", help="database name (default getting_started)")
     p_imp.add_argument("--mongo-uri", default=None, help="MongoDB URI (default: configured, else embedded)")
-    p_imp.add_argument("--origin", default=None, choices=["preferred", "hypocentre", "first"],
-                       help="which origin of each event to store (default from conf/: hypocentre, where P times start)")
+    p_imp.add_argument(
+        "--origin",
+        default=None,
+        choices=["preferred", "hypocentre", "first"],
+        help="which origin of each event to store (default from conf/: hypocentre, where P times start)",
+    )
     how = p_imp.add_mutually_exclusive_group()
-    how.add_argument("--spark", action="store_true", help="index the files as a Spark job (default when they hold 2 GB or more)")
+    how.add_argument(
+        "--spark", action="store_true", help="index the files as a Spark job (default when they hold 2 GB or more)"
+    )
     how.add_argument("--serial", action="store_true", help="index the files one after another in this process")
-    p_imp.add_argument("--master", default=None, help="Spark master for --spark (default: conf/spark/spark-defaults.conf)")
+    p_imp.add_argument(
+        "--master", default=None, help="Spark master for --spark (default: conf/spark/spark-defaults.conf)"
+    )
     p_imp.set_defaults(func=_import_command)
-    for name, helptext in (("plot", "draw a record section of a saved data_tag as a PNG"),
-                           ("export", "write a saved data_tag as Parquet (one row per window, samples as an array column)")):  # fmt: skip
+    for name, helptext in (
+        ("plot", "draw a record section of a saved data_tag as a PNG"),
+        ("export", "write a saved data_tag as Parquet (one row per window, samples as an array column)"),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--db", default="getting_started", help="database name (default getting_started)")
         p.add_argument("--tag", required=True, help="data_tag of the saved windows (wf_TimeSeries)")
         p.add_argument("--mongo-uri", default=None, help="MongoDB URI (default: configured, else embedded)")
         if name == "plot":
             p.add_argument("--output", required=True, help="PNG file to write")
-            p.add_argument("--max-traces", type=int, default=200, help="draw at most this many windows, evenly by distance (default 200)")
+            p.add_argument(
+                "--max-traces",
+                type=int,
+                default=200,
+                help="draw at most this many windows, evenly by distance (default 200)",
+            )
             p.set_defaults(func=_plot_command)
         else:
             p.add_argument("--parquet", required=True, help="folder to write the Parquet files to (replaced)")
@@ -196,4 +229,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

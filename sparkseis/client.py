@@ -58,8 +58,11 @@ def resolve_uri(uri: str | None, settings: Settings) -> tuple[str, DatabaseServe
     if not server.accepting():
         server.start()
         # a server outliving this process is news to the user: say where it is and how to stop it
-        print(f"sparkseis: started the embedded MongoDB server at {server.uri} (data in {server.data_dir}); "
-              "`sparkseis db stop` stops it", file=sys.stderr)  # fmt: skip
+        print(
+            f"sparkseis: started the embedded MongoDB server at {server.uri} (data in {server.data_dir}); "
+            "`sparkseis db stop` stops it",
+            file=sys.stderr,
+        )
     return server.uri, server
 
 
@@ -73,8 +76,15 @@ class Client(pymongo.MongoClient):
     settings: sparkseis' settings (default: read now); `client.settings` keeps them.
     """
 
-    def __init__(self, host: str | None = None, *args: Any, uri: str | None = None, timeout_s: float | None = None,
-                 settings: Settings | None = None, **kwargs: Any):  # fmt: skip
+    def __init__(
+        self,
+        host: str | None = None,
+        *args: Any,
+        uri: str | None = None,
+        timeout_s: float | None = None,
+        settings: Settings | None = None,
+        **kwargs: Any,
+    ):
         settings = settings if settings is not None else config.settings()
         self._sparkseis_settings = settings  # set before anything can fail (see below)
         resolved, embedded = resolve_uri(host or uri, settings)
@@ -100,7 +110,9 @@ class Client(pymongo.MongoClient):
             ) from None
         except OperationFailure as err:
             super().close()
-            raise DatabaseConnectionError(f"MongoDB at {safe} refused the connection: {err.details.get('errmsg', err)}") from None
+            raise DatabaseConnectionError(
+                f"MongoDB at {safe} refused the connection: {err.details.get('errmsg', err)}"
+            ) from None
         log.info("connected to MongoDB at %s", safe)
 
     @property

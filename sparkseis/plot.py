@@ -14,7 +14,12 @@ from sparkseis.core.seismic import BasicSeismic
 def _figure(figsize: tuple[float, float], rows: int = 1):
     import matplotlib
 
-    if matplotlib.get_backend().lower() not in ("module://matplotlib_inline.backend_inline", "nbagg", "widget", "ipympl"):
+    if matplotlib.get_backend().lower() not in (
+        "module://matplotlib_inline.backend_inline",
+        "nbagg",
+        "widget",
+        "ipympl",
+    ):
         matplotlib.use("Agg")  # a file, not a window: works without a display
     import matplotlib.pyplot as plt
 
@@ -25,7 +30,14 @@ def _label(d: BasicSeismic) -> str:
     return ".".join(str(d.get(k, "")) for k in ("net", "sta", "chan") if d.get(k) is not None)
 
 
-def record_section(data: Iterable[BasicSeismic], output: str | Path | None = None, title: str | None = None, scale: float = 0.45):
+def traces_drawn(fig) -> int:
+    """How many data traces a record_section figure shows (its P marker is a 2-point line)."""
+    return sum(1 for line in fig.axes[0].lines if len(line.get_xdata()) > 2)
+
+
+def record_section(
+    data: Iterable[BasicSeismic], output: str | Path | None = None, title: str | None = None, scale: float = 0.45
+):
     """The live data as a record section: one trace per datum at its epicentral distance
     (degrees), time relative to P (s) on x, each normalised to its largest absolute sample,
     labelled net.sta.chan. Writes a PNG if output is given; returns the matplotlib Figure.
@@ -59,7 +71,9 @@ def record_section(data: Iterable[BasicSeismic], output: str | Path | None = Non
     return fig
 
 
-def before_after(raw: BasicSeismic, processed: BasicSeismic, output: str | Path | None = None, title: str | None = None):
+def before_after(
+    raw: BasicSeismic, processed: BasicSeismic, output: str | Path | None = None, title: str | None = None
+):
     """One datum before and after the processing chain on one time axis (s relative to P when
     the processed datum is relative, else UTC epoch s); returns the Figure (a PNG if output)."""
     fig, (top, bottom) = _figure((10, 5), rows=2)
@@ -67,7 +81,10 @@ def before_after(raw: BasicSeismic, processed: BasicSeismic, output: str | Path 
     for ax, d, name in ((top, raw, "raw"), (bottom, processed, "processed")):
         t = d.t0 + d.dt * np.arange(d.npts) - (shift if d.time_is_UTC() else 0.0)
         ax.plot(t, d.data, color="k", linewidth=0.5)
-        ax.set_title(f"{name}: {_label(d)}, {d.npts} samples at {d.samprate():g} samples/s" + ("" if d.live else " (dead)"), fontsize=9)
+        ax.set_title(
+            f"{name}: {_label(d)}, {d.npts} samples at {d.samprate():g} samples/s" + ("" if d.live else " (dead)"),
+            fontsize=9,
+        )
     if processed.npts:
         for ax in (top, bottom):
             ax.axvspan(processed.t0, processed.endtime(), color="tab:blue", alpha=0.08)

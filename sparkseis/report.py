@@ -133,7 +133,9 @@ class RunReport:
             problems.append(f"{documents_read} documents read but {self.outputs} outputs")
         acknowledged = self.acknowledged_live + self.acknowledged_dead
         if acknowledged + self.cremated != self.outputs:
-            problems.append(f"{self.outputs} outputs but the database acknowledged {acknowledged} records ({self.cremated} cremated)")
+            problems.append(
+                f"{self.outputs} outputs but the database acknowledged {acknowledged} records ({self.cremated} cremated)"
+            )
         if stored is not None:
             recorded = (expected if expected is not None else self.outputs) - self.cremated
             if stored != recorded:
@@ -147,8 +149,15 @@ class RunReport:
         for name in ("stored", "documents_read"):
             if getattr(self, name) is not None:
                 counts[name] = getattr(self, name)
-        counts["killed_by"] = [{"reason": r, "count": n, "example": self.examples.get(r), "values": describe_reason(r, self.value_ranges.get(r))}
-                               for r, n in self.killed_by.items()]  # fmt: skip
+        counts["killed_by"] = [
+            {
+                "reason": r,
+                "count": n,
+                "example": self.examples.get(r),
+                "values": describe_reason(r, self.value_ranges.get(r)),
+            }
+            for r, n in self.killed_by.items()
+        ]
         return counts
 
     def as_dict(self) -> dict[str, Any]:
@@ -158,26 +167,45 @@ class RunReport:
         """The job's summary, as printed at the end of a run."""
         n = self.documents_read if self.documents_read is not None else self.outputs
         wall, total = self.wall_s, self.total_s if self.total_s is not None else self.wall_s
-        lines = ["", "=== sparkseis p_window ===", f"database     : {self.database} at {self.mongo}",
-                 f"inputs       : {self.inputs} waveforms ({self.plan}, planned in {self.plan_s:.2f} s); {n} read by this run"]  # fmt: skip
+        lines = [
+            "",
+            "=== sparkseis p_window ===",
+            f"database     : {self.database} at {self.mongo}",
+            f"inputs       : {self.inputs} waveforms ({self.plan}, planned in {self.plan_s:.2f} s); {n} read by this run",
+        ]
         if self.count_only:
             lines.append(f"live         : {self.live} (count only, nothing saved)")
         else:
-            lines.append(f"live saved   : {self.live} to wf_TimeSeries, data_tag {self.output_tag!r} ({self.storage_mode}), run {self.run_id}")
+            lines.append(
+                f"live saved   : {self.live} to wf_TimeSeries, data_tag {self.output_tag!r} ({self.storage_mode}), "
+                f"run {self.run_id}"
+            )
         lines.append(f"killed       : {self.dead}" + (" (in cemetery)" if not self.count_only else ""))
-        lines += [f"  {count:6d}  {describe_reason(reason, self.value_ranges.get(reason))}" for reason, count in self.killed_by.items()]
+        lines += [
+            f"  {count:6d}  {describe_reason(reason, self.value_ranges.get(reason))}"
+            for reason, count in self.killed_by.items()
+        ]
         if not self.count_only:
-            lines.append(f"records      : {self.stored} in the database for this run (acknowledged {self.acknowledged_live} live + "
-                         f"{self.acknowledged_dead} dead)")  # fmt: skip
+            lines.append(
+                f"records      : {self.stored} in the database for this run (acknowledged {self.acknowledged_live} live + "
+                f"{self.acknowledged_dead} dead)"
+            )
             replaced = self.replaced
-            lines.append(f"replaced     : {replaced.get('documents', 0)} older windows, {replaced.get('cemetery', 0)} older cemetery records")
+            lines.append(
+                f"replaced     : {replaced.get('documents', 0)} older windows, "
+                f"{replaced.get('cemetery', 0)} older cemetery records"
+            )
         rate = n / wall if wall > 0 else float("nan")
         whole = n / total if total > 0 else float("nan")
-        lines.append(f"wall time    : {wall:.1f} s job ({rate:.1f} waveforms/s), {total:.1f} s with start-up ({whole:.1f} waveforms/s); "
-                     f"start-up {self.startup_s:.1f} s" + (f", warm-up {self.warm_up_s:.1f} s" if self.warm_up_s else ""))  # fmt: skip
+        lines.append(
+            f"wall time    : {wall:.1f} s job ({rate:.1f} waveforms/s), {total:.1f} s with start-up ({whole:.1f} waveforms/s); "
+            f"start-up {self.startup_s:.1f} s" + (f", warm-up {self.warm_up_s:.1f} s" if self.warm_up_s else "")
+        )
         if self.step_ms:
-            lines.append(f"per waveform : {sum(self.step_ms.values()):.2f} ms of worker time: "
-                         + ", ".join(f"{k} {v:.2f}" for k, v in self.step_ms.items()))  # fmt: skip
+            lines.append(
+                f"per waveform : {sum(self.step_ms.values()):.2f} ms of worker time: "
+                + ", ".join(f"{k} {v:.2f}" for k, v in self.step_ms.items())
+            )
         lines.append(f"Spark        : {self.master}, app {self.application_id}; event log in {self.event_log}")
         if self.event_log.startswith("file:"):
             lines.append("               to browse this run after it ends: sparkseis history start")

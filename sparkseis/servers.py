@@ -59,7 +59,9 @@ def live_pid(pid_file: Path, markers: Sequence[str]) -> int | None:
     return pid if all(m in text for m in markers) else None
 
 
-def spawn(cmd: Sequence[str], log_file: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
+def spawn(
+    cmd: Sequence[str], log_file: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen:
     """Start cmd in its own session, output appended to log_file."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
@@ -144,8 +146,10 @@ class ManagedServer:
     def check_port(self) -> None:
         """RuntimeError if something other than this server listens on its port."""
         if self.accepting() and self.pid() is None:
-            raise RuntimeError(f"port {self.port} on {self.host} is held by a program that is not sparkseis' {self.name} for "
-                               f"{self.state_dir}; stop it, or choose another port ({self.port_setting})")  # fmt: skip
+            raise RuntimeError(
+                f"port {self.port} on {self.host} is held by a program that is not sparkseis' {self.name} for "
+                f"{self.state_dir}; stop it, or choose another port ({self.port_setting})"
+            )
 
     def start(self, timeout_s: float | None = None) -> ManagedServer:
         """Start the server unless it already runs; return once it accepts connections.
@@ -218,8 +222,21 @@ class EmbeddedServer(DatabaseServer):
     writes_pid_file: ClassVar[bool] = True  # and refuses to start when it names a live process
 
     def command(self) -> list[str]:
-        return [sys.executable, "-c", "from nx_27017.nx_27017 import main; main()", "--data-dir", str(self.state_dir),
-                "--host", self.host, "-p", str(self.port), "--log-file", str(self.log_file), "--pid-file", str(self.pid_file)]  # fmt: skip
+        return [
+            sys.executable,
+            "-c",
+            "from nx_27017.nx_27017 import main; main()",
+            "--data-dir",
+            str(self.state_dir),
+            "--host",
+            self.host,
+            "-p",
+            str(self.port),
+            "--log-file",
+            str(self.log_file),
+            "--pid-file",
+            str(self.pid_file),
+        ]
 
     def markers(self) -> tuple[str, ...]:
         return ("nx_27017", str(self.state_dir))
@@ -237,8 +254,18 @@ class SecantusServer(DatabaseServer):
 
     def command(self) -> list[str]:
         launcher = Path(sys.executable).with_name("secantusd-py")
-        return [str(launcher), "--host", self.host, "--port", str(self.port), "--storage-path", str(self.storage_path),
-                "--standalone", "--log-level", "WARNING"]  # fmt: skip
+        return [
+            str(launcher),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self.storage_path),
+            "--standalone",
+            "--log-level",
+            "WARNING",
+        ]
 
     def markers(self) -> tuple[str, ...]:
         return ("secantusd-py", str(self.storage_path))

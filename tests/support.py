@@ -18,13 +18,29 @@ BIN = Path(sys.executable).parent
 __all__ = ["BIN", "DATA", "REPO", "assert_one_record_per_input", "free_port", "spark_submit", "wait_until"]
 
 
-def spark_submit(master: str, *job_args: str, event_log_dir: Path, extra_conf: Iterable[str] = (),
-                 script: str = "jobs/p_window.py") -> tuple[list[str], dict[str, str]]:  # fmt: skip
+def spark_submit(
+    master: str, *job_args: str, event_log_dir: Path, extra_conf: Iterable[str] = (), script: str = "jobs/p_window.py"
+) -> tuple[list[str], dict[str, str]]:
     """(command, environment) of `spark-submit --master master script job_args` as a user runs it:
     conf/spark settings, loopback, this Python, the UI off and events in event_log_dir."""
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable,
-               SPARK_CONF_DIR=str(REPO / "conf" / "spark"), SPARKSEIS_EVENT_LOG_DIR=str(event_log_dir))  # fmt: skip
-    cmd = [str(BIN / "spark-submit"), "--master", master, "--conf", "spark.ui.enabled=false", *extra_conf, str(REPO / script), *job_args]
+    env = dict(
+        os.environ,
+        PATH=f"{BIN}:{os.environ['PATH']}",
+        SPARK_LOCAL_IP="127.0.0.1",
+        PYSPARK_PYTHON=sys.executable,
+        SPARK_CONF_DIR=str(REPO / "conf" / "spark"),
+        SPARKSEIS_EVENT_LOG_DIR=str(event_log_dir),
+    )
+    cmd = [
+        str(BIN / "spark-submit"),
+        "--master",
+        master,
+        "--conf",
+        "spark.ui.enabled=false",
+        *extra_conf,
+        str(REPO / script),
+        *job_args,
+    ]
     return cmd, env
 
 
@@ -38,7 +54,9 @@ def assert_one_record_per_input(db, run_id: str, inputs: Iterable[Any], collecti
     missing = sorted(set(expected) - set(got))
     duplicated = sorted({p for p in got if got.count(p) > 1})
     extra = sorted(set(got) - set(expected))
-    assert not (missing or duplicated or extra), f"run {run_id}: missing ids {missing[:5]}, duplicated {duplicated[:5]}, not inputs {extra[:5]}"
+    assert not (missing or duplicated or extra), (
+        f"run {run_id}: missing ids {missing[:5]}, duplicated {duplicated[:5]}, not inputs {extra[:5]}"
+    )
     assert len(got) == len(expected)
 
 

@@ -50,9 +50,17 @@ def test_the_db_layer_and_the_sink_never_read_settings_or_the_environment():
     for path in modules:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and getattr(node.value, "id", "") == "os":
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "getenv")
+                and getattr(node.value, "id", "") == "os"
+            ):
                 offenders.append(f"{path.name}: os.{node.attr}")
-            if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "config" and node.attr in ("settings", "load", "get"):
+            if (
+                isinstance(node, ast.Attribute)
+                and getattr(node.value, "id", "") == "config"
+                and node.attr in ("settings", "load", "get")
+            ):
                 offenders.append(f"{path.name}: config.{node.attr}")
             if isinstance(node, ast.ImportFrom) and node.module == "sparkseis.config":
                 names = {a.name for a in node.names}

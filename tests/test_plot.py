@@ -5,7 +5,7 @@ import matplotlib.image
 from sparkseis.algorithms.chains import p_window_steps, run_steps
 from sparkseis.cli import main
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
-from sparkseis.plot import before_after, record_section
+from sparkseis.plot import before_after, record_section, traces_drawn
 
 
 def _windows(db):
@@ -22,7 +22,7 @@ def test_record_section_draws_one_trace_per_live_window(shipped_db, tmp_path):
     png = tmp_path / "section.png"
     fig = record_section(processed, png)
     traces = [line for line in fig.axes[0].lines if len(line.get_xdata()) > 2]  # the P marker is a 2-point line
-    assert len(traces) == len(live)
+    assert len(traces) == len(live) == traces_drawn(fig)
     assert matplotlib.image.imread(png).shape[0] > 400
     assert {t.get_text().strip() for t in fig.axes[0].texts} >= {"AE.113A.BHZ", "TA.POKR.BHZ"}
 
@@ -38,9 +38,27 @@ def test_plot_command_draws_a_saved_tag(embedded_server, shipped_db, tmp_path, c
             shipped_db.save_data(d, data_tag="plot_cli")
     live = sum(d.live for d in processed)
     out = tmp_path / "cli.png"
-    assert main(["plot", "--db", "shipped", "--tag", "plot_cli", "--output", str(out), "--mongo-uri", embedded_server.uri]) == 0
+    assert (
+        main(["plot", "--db", "shipped", "--tag", "plot_cli", "--output", str(out), "--mongo-uri", embedded_server.uri])
+        == 0
+    )
     assert out.exists() and f"({live} traces)" in capsys.readouterr().out
-    assert main(["plot", "--db", "shipped", "--tag", "nothing_here", "--output", str(out), "--mongo-uri", embedded_server.uri]) == 2
+    assert (
+        main(
+            [
+                "plot",
+                "--db",
+                "shipped",
+                "--tag",
+                "nothing_here",
+                "--output",
+                str(out),
+                "--mongo-uri",
+                embedded_server.uri,
+            ]
+        )
+        == 2
+    )
     assert "no saved windows" in capsys.readouterr().err
 
 

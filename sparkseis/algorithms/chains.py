@@ -13,9 +13,16 @@ from sparkseis.algorithms.window import WindowData, cut_for_window
 Step = tuple[Callable, tuple, dict]
 
 
-def p_window_steps(calculator: Any, rate: float = 20.0, window: tuple[float, float] = (-100.0, 600.0),
-                   use_pdiff: bool = False, short_segment_handling: str = "kill", phases: tuple[str, ...] = P_PHASES,
-                   distance: str = "geodesic", window_first: bool = True) -> list[Step]:  # fmt: skip
+def p_window_steps(
+    calculator: Any,
+    rate: float = 20.0,
+    window: tuple[float, float] = (-100.0, 600.0),
+    use_pdiff: bool = False,
+    short_segment_handling: str = "kill",
+    phases: tuple[str, ...] = P_PHASES,
+    distance: str = "geodesic",
+    window_first: bool = True,
+) -> list[Step]:
     """(function, args, kwargs) for: detrend constant -> resample to rate (samples/s) ->
     set_Ptime (phases, distance method) -> shift_by_Ptime -> WindowData(window s around P).
 

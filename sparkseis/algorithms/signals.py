@@ -52,7 +52,9 @@ def _check_filter(type: str = "bandpass", **options) -> None:
     if missing:
         raise ArgumentError(f"filter: type={type!r} needs {' and '.join(k + '=' for k in missing)} (Hz)")
     if type == "lowpass_cheby_2" and (options.get("ba") or options.get("freq_passband")):
-        raise ArgumentError("filter: lowpass_cheby_2 filters the samples; ba= and freq_passband= (filter design only) are not supported")
+        raise ArgumentError(
+            "filter: lowpass_cheby_2 filters the samples; ba= and freq_passband= (filter design only) are not supported"
+        )
     for key in ("freq", "freqmin", "freqmax"):
         if key in options and not (isinstance(options[key], (int, float)) and options[key] > 0):
             raise ArgumentError(f"filter: {key} must be a positive frequency in Hz, got {options[key]!r}")
@@ -72,7 +74,9 @@ def filter(d: BasicSeismic, type: str = "bandpass", **options) -> BasicSeismic:
     return d
 
 
-def _check_taper(max_percentage: float = 0.05, type: str = "hann", max_length: float | None = None, side: str = "both") -> None:
+def _check_taper(
+    max_percentage: float = 0.05, type: str = "hann", max_length: float | None = None, side: str = "both"
+) -> None:
     if max_percentage is not None and not 0 <= max_percentage <= 0.5:
         raise ArgumentError(f"taper: max_percentage must be within [0, 0.5], got {max_percentage!r}")
     if side not in ("both", "left", "right"):
@@ -80,7 +84,13 @@ def _check_taper(max_percentage: float = 0.05, type: str = "hann", max_length: f
 
 
 @seismic_function(validate=_check_taper)
-def taper(d: BasicSeismic, max_percentage: float = 0.05, type: str = "hann", max_length: float | None = None, side: str = "both") -> BasicSeismic:
+def taper(
+    d: BasicSeismic,
+    max_percentage: float = 0.05,
+    type: str = "hann",
+    max_length: float | None = None,
+    side: str = "both",
+) -> BasicSeismic:
     """Taper the ends as ObsPy's Trace.taper does (max_length in s)."""
     from obspy import Trace
 

@@ -37,8 +37,10 @@ def load_taup_model(name: str = "iasp91"):
         try:
             _TAUP_MODELS[name] = TauPyModel(name)
         except Exception as err:  # obspy raises several types for an unknown model
-            raise ArgumentError(f"TauP model {name!r} cannot be loaded ({type(err).__name__}: {err}); "
-                                "use a built-in name such as iasp91 or ak135, or a .npz model file") from None  # fmt: skip
+            raise ArgumentError(
+                f"TauP model {name!r} cannot be loaded ({type(err).__name__}: {err}); "
+                "use a built-in name such as iasp91 or ak135, or a .npz model file"
+            ) from None
     return _TAUP_MODELS[name]
 
 
@@ -143,7 +145,9 @@ class TravelTimeCalculator:
                     ph = None
                 entry[phase] = None
                 if ph is not None and ph.dist is not None and len(ph.dist) > 1:
-                    entry[phase] = _Branches(np.asarray(ph.dist, float), np.asarray(ph.time, float), np.asarray(ph.ray_param, float))
+                    entry[phase] = _Branches(
+                        np.asarray(ph.dist, float), np.asarray(ph.time, float), np.asarray(ph.ray_param, float)
+                    )
         return entry
 
     def travel_time(self, depth_km: float, distance_deg: float, phases: tuple[str, ...] = P_PHASES) -> float:
@@ -181,7 +185,9 @@ def as_calculator(model) -> TravelTimeCalculator:
         return model
     if type(model).__name__ == "TauPyModel":
         return shared_calculator(taup_model_name(model))
-    raise ArgumentError(f"set_Ptime: model must be a TauP model name, TauPyModel or TravelTimeCalculator, got {type(model).__name__}")
+    raise ArgumentError(
+        f"set_Ptime: model must be a TauP model name, TauPyModel or TravelTimeCalculator, got {type(model).__name__}"
+    )
 
 
 # How epicentral distance (deg) is measured; the tutorial's is the default.
@@ -194,8 +200,9 @@ def geocentric_latitude(lat: float) -> float:
     return math.degrees(math.atan((1.0 - _WGS84_FLATTENING) ** 2 * math.tan(math.radians(lat))))
 
 
-def epicentral_distance(src_lat: float, src_lon: float, sta_lat: float, sta_lon: float,
-                        method: str = "geodesic") -> tuple[float, float, float]:  # fmt: skip
+def epicentral_distance(
+    src_lat: float, src_lon: float, sta_lat: float, sta_lon: float, method: str = "geodesic"
+) -> tuple[float, float, float]:
     """(distance deg, source-to-station azimuth deg, back azimuth deg).
 
     geodesic: WGS84 geodesic length (gps2dist_azimuth) in km / 111.19 (kilometers2degrees),
@@ -218,7 +225,9 @@ def _phase_list(phases, use_pdiff: bool) -> tuple[str, ...]:
     return out + ("Pdiff",) if use_pdiff and "Pdiff" not in out else out
 
 
-def _check_ptime(model=None, Ptimekey: str = "Ptime", phases=P_PHASES, use_pdiff: bool = False, distance: str = "geodesic") -> None:
+def _check_ptime(
+    model=None, Ptimekey: str = "Ptime", phases=P_PHASES, use_pdiff: bool = False, distance: str = "geodesic"
+) -> None:
     as_calculator(model)
     if distance not in DISTANCE_METHODS:
         raise ArgumentError(f"set_Ptime: distance must be one of {DISTANCE_METHODS}, got {distance!r}")
@@ -276,7 +285,9 @@ def set_Ptime(
     tt = calculator.travel_time(depth, delta, phase_list)
     if math.isnan(tt):
         hint = "" if "Pdiff" in phase_list else " (use_pdiff=True adds Pdiff)"
-        d.kill_with("set_Ptime", f"no {'/'.join(phase_list)} arrival at {delta:.3f} deg from a {depth} km deep source{hint}")
+        d.kill_with(
+            "set_Ptime", f"no {'/'.join(phase_list)} arrival at {delta:.3f} deg from a {depth} km deep source{hint}"
+        )
         return d
     d[Ptimekey] = otime + tt
     return d
@@ -285,4 +296,3 @@ def set_Ptime(
 def shift_by_Ptime(d: BasicSeismic, Ptimekey: str = "Ptime") -> BasicSeismic:
     """ator to the P time: time 0 becomes the P arrival (a datum without it is killed)."""
     return ator(d, Ptimekey)
-

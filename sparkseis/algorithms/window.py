@@ -26,7 +26,9 @@ def window_bounds(win_start: float | TimeWindow, win_end: float | None) -> tuple
     return start, end
 
 
-def _check_window(win_start, win_end=None, t0shift=None, short_segment_handling="kill", log_recoverable_errors=True) -> None:
+def _check_window(
+    win_start, win_end=None, t0shift=None, short_segment_handling="kill", log_recoverable_errors=True
+) -> None:
     window_bounds(win_start, win_end)
     if t0shift is not None and not isinstance(t0shift, (str, int, float)):
         raise ArgumentError(f"WindowData: t0shift must be seconds or a metadata key, got {type(t0shift).__name__}")
@@ -88,7 +90,11 @@ def WindowData(
         out.t0 = d.t0 + i_start * d.dt
         what = f"zero-padded {n - (hi - lo + 1)} of {n} samples"
     if log_recoverable_errors:
-        out.elog.log_error("WindowData", f"window [{start}, {end}] s partly outside data span {span} s: {what}", ErrorSeverity.Complaint)
+        out.elog.log_error(
+            "WindowData",
+            f"window [{start}, {end}] s partly outside data span {span} s: {what}",
+            ErrorSeverity.Complaint,
+        )
     return out
 
 
@@ -101,13 +107,16 @@ def _check_cut(decimator, win_start, win_end, t0shift="Ptime") -> None:
 
 
 @seismic_function(validate=_check_cut)
-def cut_for_window(d: BasicSeismic, decimator, win_start: float, win_end: float, t0shift: str = "Ptime") -> BasicSeismic:
+def cut_for_window(
+    d: BasicSeismic, decimator, win_start: float, win_end: float, t0shift: str = "Ptime"
+) -> BasicSeismic:
     """Keep only the input samples that decimator's output in [win_start, win_end] s after
     d[t0shift] depends on: the window plus the filter's settling margin, cut on the decimation
     grid, so decimating the cut gives that window's samples as decimating the whole record does
-    (bit for bit at factors 2 and 4, within 2e-13 relative up to 40). d is left whole when it will not be decimated by an integer factor,
-    lacks t0shift, or the window is not well inside the decimated data: the later steps then
-    see the whole record and decide as they would have (kill reasons included)."""
+    (bit for bit at factors 2 and 4, within 2e-13 relative up to 40). d is left whole when it
+    will not be decimated by an integer factor, lacks t0shift, or the window is not well inside
+    the decimated data: the later steps then see the whole record and decide as they would
+    have (kill reasons included)."""
     from sparkseis.algorithms.resample import settling_samples
 
     q = decimator.dec_factor(d)

@@ -12,8 +12,17 @@ from sparkseis.core.seismic import BasicSeismic
 
 # Exceptions that say the code or its call is wrong, not the datum: they propagate, so a Spark
 # task (and the job) fails with the message instead of sending every datum to the cemetery.
-PROGRAMMING_ERRORS = (TypeError, AttributeError, NameError, ImportError, NotImplementedError, AssertionError,
-                      RecursionError, MemoryError, ArgumentError)  # fmt: skip
+PROGRAMMING_ERRORS = (
+    TypeError,
+    AttributeError,
+    NameError,
+    ImportError,
+    NotImplementedError,
+    AssertionError,
+    RecursionError,
+    MemoryError,
+    ArgumentError,
+)
 
 
 def is_programming_error(err: BaseException) -> bool:

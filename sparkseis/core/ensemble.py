@@ -18,7 +18,9 @@ class _Ensemble(Metadata):
         self.member = list(members or [])
         for m in self.member:
             if not isinstance(m, self.member_type):
-                raise TypeError(f"{type(self).__name__} members must be {self.member_type.__name__}, got {type(m).__name__}")
+                raise TypeError(
+                    f"{type(self).__name__} members must be {self.member_type.__name__}, got {type(m).__name__}"
+                )
         self.live = True
         self.elog = ErrorLogger()
 

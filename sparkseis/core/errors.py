@@ -109,8 +109,12 @@ class ErrorLogger:
     def __init__(self, entries: list | None = None):
         self._entries: list[LogEntry] = [LogEntry(a, m, ErrorSeverity(s)) for a, m, s in (entries or [])]
 
-    def log_error(self, algorithm: str | SeismicError, message: str | None = None,
-                  severity: ErrorSeverity | int | str = ErrorSeverity.Invalid) -> int:  # fmt: skip
+    def log_error(
+        self,
+        algorithm: str | SeismicError,
+        message: str | None = None,
+        severity: ErrorSeverity | int | str = ErrorSeverity.Invalid,
+    ) -> int:
         """Append an entry and return the log's size. `severity` may be an ErrorSeverity, its value
         or its name; a SeismicError alone logs its message and severity under "SeismicError"."""
         if isinstance(algorithm, SeismicError) and message is None:

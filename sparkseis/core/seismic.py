@@ -67,7 +67,9 @@ class BasicSeismic(Metadata):
         self.data = np.ascontiguousarray(data, dtype=np.float64)
         expected = (self.components, "npts") if self.components else ("npts",)
         if self.data.ndim != len(expected) or (self.components and self.data.shape[0] != self.components):
-            raise ValueError(f"{type(self).__name__} samples must be shaped ({', '.join(map(str, expected))}), got {self.data.shape}")
+            raise ValueError(
+                f"{type(self).__name__} samples must be shaped ({', '.join(map(str, expected))}), got {self.data.shape}"
+            )
 
     def _init_from_header(self, header: dict | Metadata) -> None:
         md = header.todict() if isinstance(header, Metadata) else dict(header)
@@ -76,12 +78,17 @@ class BasicSeismic(Metadata):
             t0 = float(md.get("starttime", md.get("t0", 0.0)))
             npts = int(md.get("npts", 0))
         except (KeyError, TypeError, ValueError) as err:
-            raise ValueError(f"{type(self).__name__}(metadata) needs delta (or sampling_rate), starttime and npts: {err}") from None
+            raise ValueError(
+                f"{type(self).__name__}(metadata) needs delta (or sampling_rate), starttime and npts: {err}"
+            ) from None
         standard = md.get("time_standard", "UTC")
         self._init_basic(t0, dt, md, TimeReferenceType.Relative if standard == "Relative" else TimeReferenceType.UTC)
         if standard not in ("UTC", "Relative"):
-            self.elog.log_error(type(self).__name__, f"time_standard {standard!r} is neither UTC nor Relative: set to Relative",
-                                ErrorSeverity.Complaint)  # fmt: skip
+            self.elog.log_error(
+                type(self).__name__,
+                f"time_standard {standard!r} is neither UTC nor Relative: set to Relative",
+                ErrorSeverity.Complaint,
+            )
             self.tref = TimeReferenceType.Relative
         shift = md.get("t0_shift")
         if self.time_is_relative() and shift is not None:
@@ -179,9 +186,6 @@ class BasicSeismic(Metadata):
         """True when the datum was made relative by ator and can go back with rtoa."""
         return self.t0shift is not None
 
-    def time_reference(self) -> TimeReferenceType:
-        return self.tref
-
     def ator(self, tshift: float) -> None:
         """Make time relative to epoch time tshift (s); no-op on dead or already relative data."""
         if self.dead() or self.time_is_relative():
@@ -216,7 +220,16 @@ class BasicSeismic(Metadata):
 
     # --- pickling: samples as one raw buffer plus a small header ---------
     def __getstate__(self) -> tuple:
-        return (self.data, self.t0, self.dt, self.live, self.tref.value, self.t0shift, self._md, self.elog.__getstate__())
+        return (
+            self.data,
+            self.t0,
+            self.dt,
+            self.live,
+            self.tref.value,
+            self.t0shift,
+            self._md,
+            self.elog.__getstate__(),
+        )
 
     def __setstate__(self, state: tuple) -> None:
         self.data, self.t0, self.dt, self.live, tref, self.t0shift, self._md, log = state

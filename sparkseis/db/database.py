@@ -33,8 +33,12 @@ log = logging.getLogger(__name__)
 
 INDEXES = {
     "wf_miniseed": [[("net", 1), ("sta", 1), ("chan", 1), ("starttime", 1)], [("dfile", 1), ("foff", 1)]],
-    "wf_TimeSeries": [[("data_tag", 1)], [("net", 1), ("sta", 1), ("chan", 1), ("t0", 1)], [("wf_miniseed_id", 1)],
-                      [("run_id", 1), ("parent_id", 1)]],
+    "wf_TimeSeries": [
+        [("data_tag", 1)],
+        [("net", 1), ("sta", 1), ("chan", 1), ("t0", 1)],
+        [("wf_miniseed_id", 1)],
+        [("run_id", 1), ("parent_id", 1)],
+    ],
     "channel": [[("net", 1), ("sta", 1), ("chan", 1), ("loc", 1), ("starttime", 1)]],
     "site": [[("net", 1), ("sta", 1), ("starttime", 1)]],
     "source": [[("time", 1)]],
@@ -42,7 +46,10 @@ INDEXES = {
     "jobs": [[("data_tag", 1), ("started", -1)]],
 }
 # what pymongo's GridFS creates before its first write; reads and deletes by file need them
-GRIDFS_INDEXES = {"fs.chunks": ([("files_id", 1), ("n", 1)], True), "fs.files": ([("filename", 1), ("uploadDate", 1)], False)}
+GRIDFS_INDEXES = {
+    "fs.chunks": ([("files_id", 1), ("n", 1)], True),
+    "fs.files": ([("filename", 1), ("uploadDate", 1)], False),
+}
 
 
 def as_matchers(db: Any, normalize: Iterable[Any] | None, cached: bool = True) -> list[Matcher]:
@@ -50,7 +57,9 @@ def as_matchers(db: Any, normalize: Iterable[Any] | None, cached: bool = True) -
     reads them (ObjectId match of `<name>_id`, copying every field): the collection loaded once
     (cached, for a whole job) or one lookup by _id per datum (for a single read)."""
     if isinstance(normalize, (str, bytes, dict)) or (normalize is not None and not isinstance(normalize, Iterable)):
-        raise ArgumentTypeError(f"normalize must be a list of matchers or collection names, got {type(normalize).__name__}")
+        raise ArgumentTypeError(
+            f"normalize must be a list of matchers or collection names, got {type(normalize).__name__}"
+        )
     out = []
     for item in normalize or []:
         if isinstance(item, Matcher) or callable(getattr(item, "find_one", None)):
@@ -58,8 +67,11 @@ def as_matchers(db: Any, normalize: Iterable[Any] | None, cached: bool = True) -
         elif isinstance(item, str):
             out.append((ObjectIdMatcher if cached else ObjectIdDBMatcher)(db, item, attributes_to_load=None))
         else:
-            raise ArgumentTypeError(f"normalize entries must be matchers or collection names, got {type(item).__name__}")
+            raise ArgumentTypeError(
+                f"normalize entries must be matchers or collection names, got {type(item).__name__}"
+            )
     return out
+
 
 class Database(MongoDatabase):
     """MsPASS's Database: a pymongo Database (collections as attributes and items,
@@ -98,19 +110,31 @@ class Database(MongoDatabase):
     # --- import -------------------------------------------------------------
     def _replace_all(self, collection: str, docs: list[dict]) -> int:
         if docs:
-            self[collection].bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False)
+            self[collection].bulk_write(
+                [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False
+            )
         return len(docs)
 
-    def index_mseed_file(self, dfile: str | os.PathLike, dir: str | os.PathLike | None = None, collection: str = "wf_miniseed",
-                         segment_time_tears: bool = True, elog_collection: str = "elog", return_ids: bool = False,
-                         normalize_channel: bool = False, verbose: bool = False) -> dict[str, Any]:  # fmt: skip
+    def index_mseed_file(
+        self,
+        dfile: str | os.PathLike,
+        dir: str | os.PathLike | None = None,
+        collection: str = "wf_miniseed",
+        segment_time_tears: bool = True,
+        elog_collection: str = "elog",
+        return_ids: bool = False,
+        normalize_channel: bool = False,
+        verbose: bool = False,
+    ) -> dict[str, Any]:
         """One document per contiguous segment of the miniSEED file dfile (in folder dir, as
         MsPASS); a corrupt file is reported in `elog` and what precedes the damage is still
         indexed. Re-indexing replaces. Segments always end at time tears; return_ids adds the
         documents' ids under "ids"."""
         if not segment_time_tears or normalize_channel or elog_collection != "elog":
-            raise ArgumentError("index_mseed_file: segment_time_tears=False, normalize_channel=True and another "
-                                "elog_collection are not supported (normalize with a matcher when reading)")  # fmt: skip
+            raise ArgumentError(
+                "index_mseed_file: segment_time_tears=False, normalize_channel=True and another "
+                "elog_collection are not supported (normalize with a matcher when reading)"
+            )
         path = (Path(dir) / dfile if dir is not None else Path(dfile)).resolve()
         try:
             result = scan_mseed(path)
@@ -129,8 +153,13 @@ class Database(MongoDatabase):
             log.warning("%s: %s", path, problem)
             self["elog"].replace_one(
                 {"_id": stable_object_id("elog", "index_mseed_file", path)},
-                {"algorithm": "index_mseed_file", "file": str(path), "problem": problem, "segments_indexed": len(docs),
-                 "time": datetime.datetime.now(datetime.UTC)},  # fmt: skip
+                {
+                    "algorithm": "index_mseed_file",
+                    "file": str(path),
+                    "problem": problem,
+                    "segments_indexed": len(docs),
+                    "time": datetime.datetime.now(datetime.UTC),
+                },
                 upsert=True,
             )
         if verbose:
@@ -155,9 +184,18 @@ class Database(MongoDatabase):
         return {"source": self._replace_all("source", docs), "skipped": skipped}
 
     # --- read ---------------------------------------------------------------
-    def read_data(self, id_doc_or_cursor: Any, mode: str = "promiscuous", normalize: list[Matcher | str] | None = None,
-                  normalize_ensemble: Any = None, load_history: bool = False, exclude_keys: list[str] | None = None,
-                  collection: str | None = None, data_tag: str | None = None, **unused: Any) -> BasicSeismic:  # fmt: skip
+    def read_data(
+        self,
+        id_doc_or_cursor: Any,
+        mode: str = "promiscuous",
+        normalize: list[Matcher | str] | None = None,
+        normalize_ensemble: Any = None,
+        load_history: bool = False,
+        exclude_keys: list[str] | None = None,
+        collection: str | None = None,
+        data_tag: str | None = None,
+        **unused: Any,
+    ) -> BasicSeismic:
         """A TimeSeries from one document (or its _id) of collection ("wf" means wf_TimeSeries, as in
         MsPASS; by default wf_TimeSeries, or wf_miniseed for a miniSEED index document given as a
         dict). The datum's header holds the document's fields, `_id` included, less exclude_keys.
@@ -177,7 +215,9 @@ class Database(MongoDatabase):
                 query["data_tag"] = data_tag
             doc = self[collection].find_one(query)
             if doc is None:
-                why = f"no {collection} document with _id {id_doc_or_cursor}" + (f" and data_tag {data_tag!r}" if data_tag else "")
+                why = f"no {collection} document with _id {id_doc_or_cursor}" + (
+                    f" and data_tag {data_tag!r}" if data_tag else ""
+                )
                 return dead_timeseries({"_id": id_doc_or_cursor}, collection, "read_data", why)
         doc = {k: v for k, v in doc.items() if k not in (exclude_keys or ())}
         d = decode_waveform(self, doc, collection)
@@ -186,24 +226,46 @@ class Database(MongoDatabase):
         return d
 
     # --- save ---------------------------------------------------------------
-    def save_data(self, mspass_object: BasicSeismic, return_data: bool = False, return_list: Iterable[str] = ("_id",),
-                  mode: str = "promiscuous", storage_mode: str | None = None, dir: str | os.PathLike | None = None,
-                  dfile: str | None = None, format: str | None = None, overwrite: bool = False,
-                  exclude_keys: Iterable[str] | None = None, collection: str | None = None, data_tag: str | None = None,
-                  cremate: bool = False, **unused: Any) -> Any:  # fmt: skip
+    def save_data(
+        self,
+        mspass_object: BasicSeismic,
+        return_data: bool = False,
+        return_list: Iterable[str] = ("_id",),
+        mode: str = "promiscuous",
+        storage_mode: str | None = None,
+        dir: str | os.PathLike | None = None,
+        dfile: str | None = None,
+        format: str | None = None,
+        overwrite: bool = False,
+        exclude_keys: Iterable[str] | None = None,
+        collection: str | None = None,
+        data_tag: str | None = None,
+        cremate: bool = False,
+        **unused: Any,
+    ) -> Any:
         """Save one datum: samples to GridFS or a new file in dir, metadata to collection; a dead
         datum goes to cemetery (nowhere with cremate=True). MsPASS's returns: the datum itself
         with its new `_id` (return_data=True), else {"is_live", and the return_list keys} (plus
         "collection" and "live")."""
         if format is not None or dfile is not None:
-            raise ArgumentError("save_data: samples are saved as float64 (GridFS or sample files); format= and dfile= are not supported")
+            raise ArgumentError(
+                "save_data: samples are saved as float64 (GridFS or sample files); format= and dfile= are not supported"
+            )
         settings = self.settings
         if storage_mode is None:
             storage_mode = settings.storage_mode
         if collection is None:
             collection = "wf_Seismogram" if isinstance(mspass_object, Seismogram) else "wf_TimeSeries"
-        sink = WaveformSink(self, data_tag or "", storage_mode, dir or settings.output_dir, collection, batch_size=1, exclude_keys=exclude_keys,
-                            cremate=cremate)  # fmt: skip
+        sink = WaveformSink(
+            self,
+            data_tag or "",
+            storage_mode,
+            dir or settings.output_dir,
+            collection,
+            batch_size=1,
+            exclude_keys=exclude_keys,
+            cremate=cremate,
+        )
         doc_id = sink.add(mspass_object)
         sink.close()
         live = mspass_object.live
@@ -211,17 +273,42 @@ class Database(MongoDatabase):
             if live:
                 mspass_object["_id"] = doc_id
             return mspass_object
-        out: dict[str, Any] = {"is_live": live, "live": live, "collection": collection if live else "cemetery", "_id": doc_id}
+        out: dict[str, Any] = {
+            "is_live": live,
+            "live": live,
+            "collection": collection if live else "cemetery",
+            "_id": doc_id,
+        }
         for key in return_list if live else ():
             if key != "_id" and mspass_object.is_defined(key):
                 out[key] = mspass_object[key]
         return out
 
-    def sink(self, data_tag: str, storage_mode: str = "gridfs", output_dir=None, collection="wf_TimeSeries", batch_size=64,
-             run_id: str = "", file_name: str | None = None, exclude_keys=None, cremate: bool = False) -> WaveformSink:  # fmt: skip
+    def sink(
+        self,
+        data_tag: str,
+        storage_mode: str = "gridfs",
+        output_dir=None,
+        collection="wf_TimeSeries",
+        batch_size=64,
+        run_id: str = "",
+        file_name: str | None = None,
+        exclude_keys=None,
+        cremate: bool = False,
+    ) -> WaveformSink:
         """A batch writer for many data (what the Spark sink uses per partition)."""
-        return WaveformSink(self, data_tag, storage_mode, output_dir, collection, batch_size, run_id=run_id, file_name=file_name,
-                            exclude_keys=exclude_keys, cremate=cremate)  # fmt: skip
+        return WaveformSink(
+            self,
+            data_tag,
+            storage_mode,
+            output_dir,
+            collection,
+            batch_size,
+            run_id=run_id,
+            file_name=file_name,
+            exclude_keys=exclude_keys,
+            cremate=cremate,
+        )
 
     def delete_data_tag(self, data_tag: str, collection: str = "wf_TimeSeries") -> dict[str, int]:
         """Remove a tag's outputs: its documents, their GridFS or file samples and its cemetery records."""

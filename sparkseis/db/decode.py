@@ -14,7 +14,9 @@ def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:
     try:
         if doc.get("format") == "mseed" or collection == "wf_miniseed":
             ident = tuple(doc.get(k) for k in ("net", "sta", "loc", "chan"))
-            channel = (ident[0], ident[1], ident[2] or "", ident[3]) if None not in (ident[0], ident[1], ident[3]) else None
+            channel = (
+                (ident[0], ident[1], ident[2] or "", ident[3]) if None not in (ident[0], ident[1], ident[3]) else None
+            )
             expected = Expected(int(doc["npts"]), float(doc["starttime"]), float(doc["sampling_rate"]))
             seg = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"], channel, expected)
             d = documents.timeseries_from_document(doc, seg.data, collection)
@@ -23,7 +25,11 @@ def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:
         if doc.get("storage_mode") == "gridfs":
             samples = read_gridfs_samples(db, doc["gridfs_id"], int(doc["npts"]), int(doc.get("ncomponents", 1)))
         else:
-            samples = read_file_samples(doc["dir"], doc["dfile"], doc["foff"], int(doc["npts"]), int(doc.get("ncomponents", 1)))
+            samples = read_file_samples(
+                doc["dir"], doc["dfile"], doc["foff"], int(doc["npts"]), int(doc.get("ncomponents", 1))
+            )
     except (SampleReadError, KeyError) as err:
-        return documents.dead_timeseries(doc, collection, "read_data", str(err) if isinstance(err, SampleReadError) else f"document lacks {err}")
+        return documents.dead_timeseries(
+            doc, collection, "read_data", str(err) if isinstance(err, SampleReadError) else f"document lacks {err}"
+        )
     return documents.timeseries_from_document(doc, samples, collection)

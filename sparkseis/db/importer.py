@@ -41,8 +41,17 @@ def _record_failure(db: Database, path: Path, reason: str) -> None:
 
 def new_report() -> dict[str, Any]:
     """An empty import report (see import_folder)."""
-    return {"mseed_files": 0, "segments": 0, "problems": [], "site": 0, "channel": 0, "source": 0, "skipped": [], "failed": [],
-            "ignored": []}  # fmt: skip
+    return {
+        "mseed_files": 0,
+        "segments": 0,
+        "problems": [],
+        "site": 0,
+        "channel": 0,
+        "source": 0,
+        "skipped": [],
+        "failed": [],
+        "ignored": [],
+    }
 
 
 def merge_reports(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +61,9 @@ def merge_reports(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]
     return into
 
 
-def import_file(db: Database, path: Path, report: dict[str, Any], origin: str = defaults.ORIGIN, defer: tuple[str, ...] = ()) -> str | None:
+def import_file(
+    db: Database, path: Path, report: dict[str, Any], origin: str = defaults.ORIGIN, defer: tuple[str, ...] = ()
+) -> str | None:
     """Import one file into db, adding to report; returns its kind ('mseed', 'stationxml',
     'quakeml', None). Files of a kind in `defer` are left for the caller. A file that cannot be
     read goes to report["failed"] and the elog collection."""

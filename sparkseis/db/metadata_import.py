@@ -38,22 +38,41 @@ def inventory_documents(inventory_or_path: Any) -> tuple[list[dict], list[dict]]
         for sta in net:
             s_start, s_end = _epoch(sta.start_date, 0.0), _epoch(sta.end_date, OPEN_END)
             site_id = stable_object_id("site", net.code, sta.code, s_start)
-            sites.append({
-                "_id": site_id, "net": net.code, "sta": sta.code, "loc": "",
-                "lat": sta.latitude, "lon": sta.longitude, "elev": sta.elevation / 1000.0,
-                "starttime": s_start, "endtime": s_end,
-            })  # fmt: skip
+            sites.append(
+                {
+                    "_id": site_id,
+                    "net": net.code,
+                    "sta": sta.code,
+                    "loc": "",
+                    "lat": sta.latitude,
+                    "lon": sta.longitude,
+                    "elev": sta.elevation / 1000.0,
+                    "starttime": s_start,
+                    "endtime": s_end,
+                }
+            )
             for cha in sta:
                 c_start, c_end = _epoch(cha.start_date, s_start), _epoch(cha.end_date, s_end)
                 dip = cha.dip if cha.dip is not None else 0.0
-                channels.append({
-                    "_id": stable_object_id("channel", net.code, sta.code, cha.location_code, cha.code, c_start),
-                    "net": net.code, "sta": sta.code, "loc": cha.location_code, "chan": cha.code,
-                    "lat": cha.latitude, "lon": cha.longitude, "elev": cha.elevation / 1000.0,
-                    "edepth": (cha.depth or 0.0) / 1000.0,
-                    "hang": cha.azimuth if cha.azimuth is not None else 0.0, "vang": dip + 90.0,
-                    "sampling_rate": cha.sample_rate, "starttime": c_start, "endtime": c_end, "site_id": site_id,
-                })  # fmt: skip
+                channels.append(
+                    {
+                        "_id": stable_object_id("channel", net.code, sta.code, cha.location_code, cha.code, c_start),
+                        "net": net.code,
+                        "sta": sta.code,
+                        "loc": cha.location_code,
+                        "chan": cha.code,
+                        "lat": cha.latitude,
+                        "lon": cha.longitude,
+                        "elev": cha.elevation / 1000.0,
+                        "edepth": (cha.depth or 0.0) / 1000.0,
+                        "hang": cha.azimuth if cha.azimuth is not None else 0.0,
+                        "vang": dip + 90.0,
+                        "sampling_rate": cha.sample_rate,
+                        "starttime": c_start,
+                        "endtime": c_end,
+                        "site_id": site_id,
+                    }
+                )
     return sites, channels
 
 
@@ -98,11 +117,17 @@ def catalog_documents(catalog_or_path: Any, origin: str | Callable = defaults.OR
             skipped.append(f"{event.resource_id}: origin {o.resource_id} has no depth")
             continue
         mag = event.preferred_magnitude() or (event.magnitudes[0] if event.magnitudes else None)
-        docs.append({
-            "_id": stable_object_id("source", event.resource_id, o.resource_id),
-            "time": float(o.time.timestamp), "lat": o.latitude, "lon": o.longitude,
-            "depth": float(o.depth) / 1000.0,
-            "magnitude": mag.mag if mag else None, "magnitude_type": mag.magnitude_type if mag else None,
-            "event_id": str(event.resource_id), "origin_id": str(o.resource_id),
-        })  # fmt: skip
+        docs.append(
+            {
+                "_id": stable_object_id("source", event.resource_id, o.resource_id),
+                "time": float(o.time.timestamp),
+                "lat": o.latitude,
+                "lon": o.longitude,
+                "depth": float(o.depth) / 1000.0,
+                "magnitude": mag.mag if mag else None,
+                "magnitude_type": mag.magnitude_type if mag else None,
+                "event_id": str(event.resource_id),
+                "origin_id": str(o.resource_id),
+            }
+        )
     return docs, skipped

@@ -54,7 +54,9 @@ class _Records(NamedTuple):
 def _codes(channel: tuple[str, str, str, str]) -> np.ndarray:
     """(net, sta, loc, chan) as the 12 header bytes of its records (space-padded)."""
     net, sta, loc, chan = channel
-    return np.frombuffer((sta.ljust(5) + loc.ljust(2) + chan.ljust(3) + net.ljust(2)).encode("ascii", "replace"), np.uint8)
+    return np.frombuffer(
+        (sta.ljust(5) + loc.ljust(2) + chan.ljust(3) + net.ljust(2)).encode("ascii", "replace"), np.uint8
+    )
 
 
 def _equal_length_records(payload: bytes) -> _Records | None:
@@ -70,12 +72,18 @@ def _equal_length_records(payload: bytes) -> _Records | None:
     be16 = lambda col: rows[:, col].astype(np.int64) * 256 + rows[:, col + 1]  # noqa: E731
     year = be16(20)
     quality = rows[:, 6]
-    if not (((year >= 1900) & (year <= 2100)).all() and (be16(48) == 1000).all() and (be16(46) == 48).all()
-            and (rows[:, 54] == payload[54]).all()
-            and ((quality == 68) | (quality == 82) | (quality == 81) | (quality == 77)).all()):  # fmt: skip  D R Q M
+    if not (
+        ((year >= 1900) & (year <= 2100)).all()
+        and (be16(48) == 1000).all()
+        and (be16(46) == 48).all()
+        and (rows[:, 54] == payload[54]).all()
+        and ((quality == 68) | (quality == 82) | (quality == 81) | (quality == 77)).all()
+    ):  #  D R Q M
         return None
     offsets = np.arange(len(rows), dtype=np.int64) * length
-    return _Records(offsets, np.full(len(rows), length), rows[:, 8:20], be16(30), rows[:, 52].astype(np.int64), be16(44))
+    return _Records(
+        offsets, np.full(len(rows), length), rows[:, 8:20], be16(30), rows[:, 52].astype(np.int64), be16(44)
+    )
 
 
 def _walk_records(payload: bytes) -> _Records:
@@ -103,8 +111,14 @@ def _walk_records(payload: bytes) -> _Records:
         fields.append((off, length, np.frombuffer(head[8:20], np.uint8), nsamples, encoding, data_offset))
         off += length
     offset, lengths, codes, nsamples, encodings, data_offsets = zip(*fields) if fields else ((),) * 6
-    return _Records(np.array(offset, np.int64), np.array(lengths, np.int64), np.array(codes, np.uint8).reshape(-1, 12), np.array(nsamples, np.int64),
-                    np.array(encodings, np.int64), np.array(data_offsets, np.int64))  # fmt: skip
+    return _Records(
+        np.array(offset, np.int64),
+        np.array(lengths, np.int64),
+        np.array(codes, np.uint8).reshape(-1, 12),
+        np.array(nsamples, np.int64),
+        np.array(encodings, np.int64),
+        np.array(data_offsets, np.int64),
+    )
 
 
 def _v2_records(payload: bytes) -> _Records | None:
@@ -134,8 +148,10 @@ def _check_steim(payload: bytes, r: _Records, mine: np.ndarray, data: np.ndarray
     if len(bad):
         k = bad[0]
         offset = int(r.offset[mine][steim][k])
-        raise SampleReadError(f"{where(offset)}: record fails its Steim integrity check (decoded samples {decoded[k][0]}.."
-                              f"{decoded[k][1]}, the record says {constants[k][0]}..{constants[k][1]}): damaged data")  # fmt: skip
+        raise SampleReadError(
+            f"{where(offset)}: record fails its Steim integrity check (decoded samples {decoded[k][0]}.."
+            f"{decoded[k][1]}, the record says {constants[k][0]}..{constants[k][1]}): damaged data"
+        )
 
 
 def _first_bad_record(payload: bytes, records: _Records | None) -> tuple[int, str] | None:
@@ -150,8 +166,12 @@ def _first_bad_record(payload: bytes, records: _Records | None) -> tuple[int, st
     return None
 
 
-def decode_segment(payload: bytes, channel: tuple[str, str, str, str] | None, expected: Expected | None,
-                   where=lambda offset: f"byte {offset}") -> MseedSamples:  # fmt: skip
+def decode_segment(
+    payload: bytes,
+    channel: tuple[str, str, str, str] | None,
+    expected: Expected | None,
+    where=lambda offset: f"byte {offset}",
+) -> MseedSamples:
     """The samples of the channel's one contiguous run in payload; SampleReadError otherwise.
 
     channel: (net, sta, loc, chan), to pick one channel out of interleaved records. expected:
@@ -175,8 +195,10 @@ def decode_segment(payload: bytes, channel: tuple[str, str, str, str] | None, ex
         raise SampleReadError(f"{where(0)}: no samples of {ident}")
     if len(runs) > 1:
         spans = ", ".join(f"{s.samplecnt} samples from {s.starttime / 1e9:.4f}" for s in runs[:4])
-        raise SampleReadError(f"{where(0)}: {ident} decodes to {len(runs)} runs with gaps or overlaps between them ({spans}); "
-                              "the index promised one contiguous run")  # fmt: skip
+        raise SampleReadError(
+            f"{where(0)}: {ident} decodes to {len(runs)} runs with gaps or overlaps between them ({spans}); "
+            "the index promised one contiguous run"
+        )
     run = runs[0]
     if run.sampletype not in ("i", "f", "d"):
         raise SampleReadError(f"{where(0)} holds text records (a log channel), not samples")
@@ -185,10 +207,16 @@ def decode_segment(payload: bytes, channel: tuple[str, str, str, str] | None, ex
     data = run.take_np_datasamples()  # the array owns its buffer: it outlives the trace list
     t0, rate = run.starttime / 1e9, float(run.samprate)
     if records is not None:
-        mine = (records.codes == _codes(channel)).all(axis=1) if channel is not None else np.ones(len(records.offset), bool)
+        mine = (
+            (records.codes == _codes(channel)).all(axis=1)
+            if channel is not None
+            else np.ones(len(records.offset), bool)
+        )
         announced = int(records.nsamples[mine].sum())
         if announced != len(data):
-            raise SampleReadError(f"{where(0)}: the records of {ident} announce {announced} samples, {len(data)} decode")
+            raise SampleReadError(
+                f"{where(0)}: the records of {ident} announce {announced} samples, {len(data)} decode"
+            )
         _check_steim(payload, records, mine, data, where)
     if expected is not None:
         problems = []
@@ -206,8 +234,14 @@ def decode_segment(payload: bytes, channel: tuple[str, str, str, str] | None, ex
     return MseedSamples(data, t0, 1.0 / rate)
 
 
-def read_mseed_segment(dir: str, dfile: str, foff: int, nbytes: int, channel: tuple[str, str, str, str] | None = None,
-                       expected: Expected | None = None) -> MseedSamples:  # fmt: skip
+def read_mseed_segment(
+    dir: str,
+    dfile: str,
+    foff: int,
+    nbytes: int,
+    channel: tuple[str, str, str, str] | None = None,
+    expected: Expected | None = None,
+) -> MseedSamples:
     """Decode the miniSEED records at [foff, foff+nbytes) of a file (decode_segment's rules)."""
     path = Path(dir) / dfile
     try:

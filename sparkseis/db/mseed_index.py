@@ -71,7 +71,9 @@ def _segments_from_tracelist(path: str | os.PathLike) -> ScanResult | None:
             start = seg.starttime / 1e9
             npts = int(seg.samplecnt)
             rate = float(seg.samprate)
-            result.segments.append(Segment(net, sta, loc, chan, rate, start, start + (npts - 1) / rate, npts, foff, nbytes))
+            result.segments.append(
+                Segment(net, sta, loc, chan, rate, start, start + (npts - 1) / rate, npts, foff, nbytes)
+            )
     if covered != os.path.getsize(path):  # bytes no record accounts for: let the walk find the damage
         return None
     result.segments.sort(key=lambda s: s.foff)
@@ -138,10 +140,20 @@ def segment_documents(path: str | os.PathLike, segments: list[Segment]) -> list[
     p = Path(path).resolve()
     return [
         {
-            "net": s.net, "sta": s.sta, "loc": s.loc, "chan": s.chan,
-            "starttime": s.starttime, "endtime": s.last_sample, "sampling_rate": s.sampling_rate,
-            "npts": s.npts, "dir": str(p.parent), "dfile": p.name, "foff": s.foff, "nbytes": s.nbytes,
-            "format": "mseed", "storage_mode": "file",
-        }  # fmt: skip
+            "net": s.net,
+            "sta": s.sta,
+            "loc": s.loc,
+            "chan": s.chan,
+            "starttime": s.starttime,
+            "endtime": s.last_sample,
+            "sampling_rate": s.sampling_rate,
+            "npts": s.npts,
+            "dir": str(p.parent),
+            "dfile": p.name,
+            "foff": s.foff,
+            "nbytes": s.nbytes,
+            "format": "mseed",
+            "storage_mode": "file",
+        }
         for s in segments
     ]

@@ -69,7 +69,9 @@ class Matcher:
         notes = []
         if len(docs) > 1:
             if self.require_unique_match:
-                raise SeismicError(f"{self.name}: {len(docs)} {self.collection} documents match and require_unique_match is set")
+                raise SeismicError(
+                    f"{self.name}: {len(docs)} {self.collection} documents match and require_unique_match is set"
+                )
             notes.append((f"{len(docs)} {self.collection} documents match; used the first", ErrorSeverity.Complaint))
         return docs[0], notes
 
@@ -167,6 +169,7 @@ def _datum_time(d: Metadata, key: str | None) -> float:
 
 # --- cached matchers -----------------------------------------------------------------------
 
+
 def _load(db, collection: str, query: dict | None, fields: list[str] | None) -> list[dict]:
     return list(db[collection].find(query or {}, None if fields is None else {f: 1 for f in fields}))
 
@@ -192,8 +195,15 @@ class _CachedMatcher(Matcher):
 class ObjectIdMatcher(_CachedMatcher):
     """Match d[id_key] (default "<collection>_id") to a document's _id."""
 
-    def __init__(self, db=None, collection="channel", attributes_to_load=("lat", "lon", "elev", "hang", "vang"),
-                 load_if_defined=(), id_key: str | None = None, **kw):  # fmt: skip
+    def __init__(
+        self,
+        db=None,
+        collection="channel",
+        attributes_to_load=("lat", "lon", "elev", "hang", "vang"),
+        load_if_defined=(),
+        id_key: str | None = None,
+        **kw,
+    ):
         self.id_key = id_key or f"{collection}_id"
         super().__init__(db, collection, attributes_to_load, load_if_defined, **kw)
 
@@ -237,8 +247,15 @@ class MiniseedMatcher(_CachedMatcher):
 
     key_fields = ["net", "sta", "chan", "loc", "starttime", "endtime"]
 
-    def __init__(self, db=None, collection="channel", attributes_to_load=("lat", "lon", "elev", "hang", "vang"),
-                 load_if_defined=("edepth",), time_key: str | None = None, **kw):  # fmt: skip
+    def __init__(
+        self,
+        db=None,
+        collection="channel",
+        attributes_to_load=("lat", "lon", "elev", "hang", "vang"),
+        load_if_defined=("edepth",),
+        time_key: str | None = None,
+        **kw,
+    ):
         self.time_key = time_key
         super().__init__(db, collection, attributes_to_load, load_if_defined, **kw)
 
@@ -275,9 +292,18 @@ class OriginTimeMatcher(_CachedMatcher):
     """Match the source whose origin time is nearest (d.t0 or d[data_time_key]) - t0offset,
     within tolerance (s). Several within tolerance: the nearest wins, with a Complaint."""
 
-    def __init__(self, db=None, collection="source", t0offset: float = 0.0, tolerance: float = 4.0,
-                 attributes_to_load=("lat", "lon", "depth", "time"), load_if_defined=("magnitude",),
-                 data_time_key: str | None = None, source_time_key: str = "time", **kw):  # fmt: skip
+    def __init__(
+        self,
+        db=None,
+        collection="source",
+        t0offset: float = 0.0,
+        tolerance: float = 4.0,
+        attributes_to_load=("lat", "lon", "depth", "time"),
+        load_if_defined=("magnitude",),
+        data_time_key: str | None = None,
+        source_time_key: str = "time",
+        **kw,
+    ):
         if tolerance < 0:
             raise ArgumentError(f"OriginTimeMatcher: tolerance must be >= 0 s, got {tolerance}")
         self.t0offset, self.tolerance = float(t0offset), float(tolerance)
@@ -304,8 +330,15 @@ class OriginTimeMatcher(_CachedMatcher):
 class EqualityMatcher(_CachedMatcher):
     """Match documents whose fields equal the datum's: match_keys maps datum key -> document key."""
 
-    def __init__(self, db=None, collection="site", match_keys: dict[str, str] | None = None,
-                 attributes_to_load=("lat", "lon", "elev"), load_if_defined=(), **kw):  # fmt: skip
+    def __init__(
+        self,
+        db=None,
+        collection="site",
+        match_keys: dict[str, str] | None = None,
+        attributes_to_load=("lat", "lon", "elev"),
+        load_if_defined=(),
+        **kw,
+    ):
         if not match_keys:
             raise ArgumentError("EqualityMatcher: match_keys must name at least one datum key -> document key")
         self.match_keys = dict(match_keys)
@@ -329,6 +362,7 @@ class EqualityMatcher(_CachedMatcher):
 
 # --- database matchers (one query per datum) -----------------------------------------------
 
+
 class _DBMatcher(Matcher):
     def __init__(self, db, collection, attributes_to_load, load_if_defined=(), **kw):
         super().__init__(collection, attributes_to_load, load_if_defined, **kw)
@@ -350,7 +384,9 @@ class _DBMatcher(Matcher):
 
 
 class ObjectIdDBMatcher(_DBMatcher):
-    def __init__(self, db, collection="channel", attributes_to_load=("lat", "lon", "elev", "hang", "vang"), id_key=None, **kw):
+    def __init__(
+        self, db, collection="channel", attributes_to_load=("lat", "lon", "elev", "hang", "vang"), id_key=None, **kw
+    ):
         self.id_key = id_key or f"{collection}_id"
         super().__init__(db, collection, attributes_to_load, **kw)
 

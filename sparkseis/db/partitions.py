@@ -88,8 +88,16 @@ class _SnapshotWriter:
         _prepare(self.coll, self.created)
 
     def write(self, ids: list) -> None:
-        self.coll.insert_one({"_id": f"{self.id}:{self.chunks:09d}", "snapshot": self.id, "seq": self.chunks,
-                              "collection": self.collection, "created": self.created, "ids": ids})  # fmt: skip
+        self.coll.insert_one(
+            {
+                "_id": f"{self.id}:{self.chunks:09d}",
+                "snapshot": self.id,
+                "seq": self.chunks,
+                "collection": self.collection,
+                "created": self.created,
+                "ids": ids,
+            }
+        )
         self.chunks += 1
 
 
@@ -104,8 +112,15 @@ def _prepare(coll, now: datetime.datetime) -> None:
     coll.delete_many({"created": {"$lt": now - SNAPSHOT_LIFETIME}})
 
 
-def plan_partitions(collection, query: dict | None = None, npartitions: int | None = None, cores: int = 1,
-                    per_partition: int = 1000, inline_ids: int = INLINE_IDS, chunk_ids: int = CHUNK_IDS) -> PartitionPlan:  # fmt: skip
+def plan_partitions(
+    collection,
+    query: dict | None = None,
+    npartitions: int | None = None,
+    cores: int = 1,
+    per_partition: int = 1000,
+    inline_ids: int = INLINE_IDS,
+    chunk_ids: int = CHUNK_IDS,
+) -> PartitionPlan:
     """Snapshot the _ids matching query (in _id order, one streamed pass) and split them into
     npartitions near-equal contiguous partitions (default: default_partitions). At most
     inline_ids ids stay in the plan; beyond that they go to the database in chunks of
@@ -145,14 +160,18 @@ def _planned_ids(db, part: ReadPartition) -> Iterator[list]:
         return
     first, last = part.chunks
     seen = first
-    for chunk in db[SNAPSHOT_COLLECTION].find({"snapshot": part.snapshot, "seq": {"$gte": first, "$lt": last}}).sort("seq", 1):
+    for chunk in (
+        db[SNAPSHOT_COLLECTION].find({"snapshot": part.snapshot, "seq": {"$gte": first, "$lt": last}}).sort("seq", 1)
+    ):
         if chunk["seq"] != seen:
             break
         seen += 1
         yield chunk["ids"]
     if seen != last:
-        raise SnapshotMissingError(f"read snapshot {part.snapshot} lacks chunk {seen} (released, or expired after "
-                                   f"{SNAPSHOT_LIFETIME.days} days): read the data again")  # fmt: skip
+        raise SnapshotMissingError(
+            f"read snapshot {part.snapshot} lacks chunk {seen} (released, or expired after "
+            f"{SNAPSHOT_LIFETIME.days} days): read the data again"
+        )
 
 
 def read_partition(collection, part: ReadPartition) -> Iterator[list[tuple[Any, dict | None]]]:

@@ -49,16 +49,22 @@ def versions() -> dict[str, str]:
 
     import sparkseis
 
-    return {"sparkseis": sparkseis.__version__, "python": platform.python_version(), "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "obspy": obspy.__version__, "pymongo": pymongo.version}  # fmt: skip
+    return {
+        "sparkseis": sparkseis.__version__,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "obspy": obspy.__version__,
+        "pymongo": pymongo.version,
+    }
 
 
 class RunRecord:
     """One run's record in `jobs` and its lock on the data_tag; a context manager:
 
-        with RunRecord.begin(db, "p_window", tag, arguments) as run:
-            ...                      # the work; an exception records the run as failed
-            run.succeed(counts)      # what the record keeps once the block ends
+    with RunRecord.begin(db, "p_window", tag, arguments) as run:
+        ...                      # the work; an exception records the run as failed
+        run.succeed(counts)      # what the record keeps once the block ends
     """
 
     def __init__(self, db: Database, run_id: str, data_tag: str):
@@ -83,7 +89,9 @@ class RunRecord:
         self._outcome = {"counts": counts, **fields}
 
     @classmethod
-    def begin(cls, db: Database, program: str, data_tag: str, arguments: dict[str, Any] | None = None, resume: bool = False) -> RunRecord:
+    def begin(
+        cls, db: Database, program: str, data_tag: str, arguments: dict[str, Any] | None = None, resume: bool = False
+    ) -> RunRecord:
         """Take the tag and record a new run (or, with resume, take over the tag's newest
         unfinished run). TagBusyError if a live run on this host, or any run on another host,
         holds the tag."""
@@ -97,10 +105,22 @@ class RunRecord:
         cls._lock(db, data_tag, run_id, me, takeover=resume)
         record = cls(db, run_id, data_tag)
         if resumed:
-            db[RUNS].update_one({"_id": run_id}, {"$set": {"status": "running", **me, "resumed": _now()}, "$unset": {"error": ""}})
+            db[RUNS].update_one(
+                {"_id": run_id}, {"$set": {"status": "running", **me, "resumed": _now()}, "$unset": {"error": ""}}
+            )
         else:
-            db[RUNS].insert_one({"_id": run_id, "kind": program, "data_tag": data_tag, "status": "running", "arguments": arguments or {},
-                                 "versions": versions(), "started": _now(), **me})  # fmt: skip
+            db[RUNS].insert_one(
+                {
+                    "_id": run_id,
+                    "kind": program,
+                    "data_tag": data_tag,
+                    "status": "running",
+                    "arguments": arguments or {},
+                    "versions": versions(),
+                    "started": _now(),
+                    **me,
+                }
+            )
         return record
 
     @staticmethod
@@ -155,10 +175,15 @@ def delete_outputs(db: Database, query: dict, collection: str = "wf_TimeSeries",
     return removed
 
 
-def replace_older_outputs(db: Database, data_tag: str, run_id: str, collection: str = "wf_TimeSeries") -> dict[str, int]:
+def replace_older_outputs(
+    db: Database, data_tag: str, run_id: str, collection: str = "wf_TimeSeries"
+) -> dict[str, int]:
     """After run_id succeeded: delete the tag's records of every other run (and their samples),
     and GridFS files that a crashed run of the tag wrote before their documents."""
     removed = delete_outputs(db, {"data_tag": data_tag, "run_id": {"$ne": run_id}}, collection)
-    orphans = [f["_id"] for f in db["fs.files"].find({"metadata.data_tag": data_tag, "metadata.run_id": {"$ne": run_id}}, {"_id": 1})]
+    orphans = [
+        f["_id"]
+        for f in db["fs.files"].find({"metadata.data_tag": data_tag, "metadata.run_id": {"$ne": run_id}}, {"_id": 1})
+    ]
     removed["gridfs_files"] += delete_gridfs_files(db, orphans)
     return removed

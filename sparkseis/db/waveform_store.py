@@ -40,14 +40,24 @@ class GridFSBatchWriter:
         """Queue one file; metadata (e.g. data_tag and run_id) is stored with it, next to the dtype."""
         payload = np.ascontiguousarray(samples, dtype=SAMPLE_DTYPE).tobytes()
         for n, start in enumerate(range(0, max(len(payload), 1), CHUNK_BYTES)):
-            self._pending_chunks.append({
-                "_id": stable_object_id("chunk", file_id, n), "files_id": file_id, "n": n,
-                "data": Binary(payload[start : start + CHUNK_BYTES]),
-            })  # fmt: skip
-        self._pending_files.append({
-            "_id": file_id, "length": len(payload), "chunkSize": CHUNK_BYTES, "filename": filename,
-            "uploadDate": datetime.datetime.now(datetime.UTC), "metadata": {"dtype": SAMPLE_DTYPE.str, **(metadata or {})},
-        })  # fmt: skip
+            self._pending_chunks.append(
+                {
+                    "_id": stable_object_id("chunk", file_id, n),
+                    "files_id": file_id,
+                    "n": n,
+                    "data": Binary(payload[start : start + CHUNK_BYTES]),
+                }
+            )
+        self._pending_files.append(
+            {
+                "_id": file_id,
+                "length": len(payload),
+                "chunkSize": CHUNK_BYTES,
+                "filename": filename,
+                "uploadDate": datetime.datetime.now(datetime.UTC),
+                "metadata": {"dtype": SAMPLE_DTYPE.str, **(metadata or {})},
+            }
+        )
 
     def flush(self) -> int:
         """Write what is pending; returns files written. Files that exist already (a re-save,
@@ -69,7 +79,9 @@ class GridFSBatchWriter:
         return len(files)
 
 
-def read_gridfs_samples(db: MongoDatabase, file_id: ObjectId, npts: int, ncomp: int = 1, bucket: str = "fs") -> np.ndarray:
+def read_gridfs_samples(
+    db: MongoDatabase, file_id: ObjectId, npts: int, ncomp: int = 1, bucket: str = "fs"
+) -> np.ndarray:
     """The samples of one GridFS file, checked against the expected count."""
     try:
         payload = gridfs.GridFSBucket(db, bucket_name=bucket).open_download_stream(file_id).read()

@@ -45,7 +45,9 @@ def output_ids(data_tag: str, d: BasicSeismic, run_id: str = "") -> tuple[Object
     if origin is None:
         origin = ObjectId()  # a datum built in memory: nothing to be idempotent against
     index = d.get("output_index", 0)
-    return stable_object_id("wf", data_tag, run_id, origin, index), stable_object_id("samples", data_tag, run_id, origin, index)
+    return stable_object_id("wf", data_tag, run_id, origin, index), stable_object_id(
+        "samples", data_tag, run_id, origin, index
+    )
 
 
 STORAGE_MODES = ("gridfs", "file")
@@ -60,7 +62,10 @@ def check_storage_mode(storage_mode: str) -> None:
 
 def logdata(d: BasicSeismic) -> list[dict]:
     """d's error log as the `logdata` entries MsPASS's cemetery documents hold."""
-    return [{"algorithm": e.algorithm, "badness": f"ErrorSeverity.{e.severity.name}", "error_message": e.message} for e in d.elog]
+    return [
+        {"algorithm": e.algorithm, "badness": f"ErrorSeverity.{e.severity.name}", "error_message": e.message}
+        for e in d.elog
+    ]
 
 
 def check_data_tag(data_tag: str) -> str:
@@ -78,10 +83,19 @@ class WaveformSink:
     copy. `acknowledged` counts the records the server confirmed.
     """
 
-    def __init__(self, database: Database, data_tag: str, storage_mode: str = "gridfs",
-                 output_dir: str | os.PathLike | None = None, collection: str = "wf_TimeSeries", batch_size: int = 64,
-                 run_id: str = "", file_name: str | None = None, exclude_keys: Iterable[str] | None = None,
-                 cremate: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        database: Database,
+        data_tag: str,
+        storage_mode: str = "gridfs",
+        output_dir: str | os.PathLike | None = None,
+        collection: str = "wf_TimeSeries",
+        batch_size: int = 64,
+        run_id: str = "",
+        file_name: str | None = None,
+        exclude_keys: Iterable[str] | None = None,
+        cremate: bool = False,
+    ):
         check_storage_mode(storage_mode)
         self.exclude_keys = tuple(exclude_keys or ())
         self.cremate = cremate  # dead data are counted but leave no record (MsPASS's cremate)
@@ -113,7 +127,9 @@ class WaveformSink:
             if not isinstance(d, TimeSeries):
                 doc["ncomponents"] = int(d.data.shape[0])
             if self.storage_mode == "gridfs":
-                self._gridfs.add(file_id, d.data, filename=str(doc_id), metadata={"data_tag": self.data_tag, "run_id": self.run_id})
+                self._gridfs.add(
+                    file_id, d.data, filename=str(doc_id), metadata={"data_tag": self.data_tag, "run_id": self.run_id}
+                )
                 doc["gridfs_id"] = file_id
             else:
                 if self._file is None:
@@ -127,8 +143,13 @@ class WaveformSink:
             doc = documents.bson_value(d.todict())
             doc.pop("_id", None)
             doc.update(documents.time_fields(d))  # where in time the datum was when it died
-            doc = {**links, "tombstone": doc, "logdata": logdata(d),
-                   "reason": kill_reason(d, mask_numbers=False), "time": datetime.datetime.now(datetime.UTC)}  # fmt: skip
+            doc = {
+                **links,
+                "tombstone": doc,
+                "logdata": logdata(d),
+                "reason": kill_reason(d, mask_numbers=False),
+                "time": datetime.datetime.now(datetime.UTC),
+            }
             self._dead.append(ReplaceOne({"_id": doc_id}, doc, upsert=True))
         if len(self._docs) + len(self._dead) >= self.batch_size:
             self.flush()
@@ -150,6 +171,9 @@ class WaveformSink:
         self.flush()
         if self._file is not None:
             self._file.close()
-        self.tally.acknowledged_live, self.tally.acknowledged_dead = self.acknowledged["live"], self.acknowledged["dead"]
+        self.tally.acknowledged_live, self.tally.acknowledged_dead = (
+            self.acknowledged["live"],
+            self.acknowledged["dead"],
+        )
         self.tally.cremated = self.cremated
         return self.tally

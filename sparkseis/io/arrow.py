@@ -17,9 +17,18 @@ from sparkseis.io.documents import INPUT_STORAGE_KEYS, bson_value, restore_time,
 
 SAMPLES = "samples"
 # always present, with these types; everything else is typed from the data
-FIXED = {"live": pa.bool_(), "t0": pa.float64(), "dt": pa.float64(), "npts": pa.int64(), "sampling_rate": pa.float64(),
-         "starttime": pa.float64(), "endtime": pa.float64(), "time_standard": pa.string(), "t0_shift": pa.float64(),
-         "utc_convertible": pa.bool_()}  # fmt: skip
+FIXED = {
+    "live": pa.bool_(),
+    "t0": pa.float64(),
+    "dt": pa.float64(),
+    "npts": pa.int64(),
+    "sampling_rate": pa.float64(),
+    "starttime": pa.float64(),
+    "endtime": pa.float64(),
+    "time_standard": pa.string(),
+    "t0_shift": pa.float64(),
+    "utc_convertible": pa.bool_(),
+}
 
 
 def _scalar(value: Any) -> Any:
@@ -78,7 +87,11 @@ def record_batch(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatc
     for field in schema:
         if field.name == SAMPLES:
             offsets = np.concatenate([[0], np.cumsum([len(r[SAMPLES]) for r in rows])]).astype(np.int32)
-            flat = np.concatenate([np.asarray(r[SAMPLES], dtype=np.float64).ravel() for r in rows]) if rows else np.empty(0)
+            flat = (
+                np.concatenate([np.asarray(r[SAMPLES], dtype=np.float64).ravel() for r in rows])
+                if rows
+                else np.empty(0)
+            )
             arrays.append(pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.float64())))
         else:
             arrays.append(pa.array([_cell(r.get(field.name), field.type) for r in rows], field.type))

@@ -16,8 +16,22 @@ NORMALIZED_COLLECTIONS = ("site", "channel", "source")
 # Where the input samples came from: never carried into an output document.
 INPUT_STORAGE_KEYS = ("dir", "dfile", "foff", "nbytes", "format", "storage_mode", "gridfs_id")
 # Written from the object's own attributes, never from its header.
-DERIVED_KEYS = ("_id", "t0", "dt", "delta", "npts", "sampling_rate", "starttime", "endtime", "time_standard", "t0_shift",
-                "utc_convertible", "data_tag", "elog", "live")  # fmt: skip
+DERIVED_KEYS = (
+    "_id",
+    "t0",
+    "dt",
+    "delta",
+    "npts",
+    "sampling_rate",
+    "starttime",
+    "endtime",
+    "time_standard",
+    "t0_shift",
+    "utc_convertible",
+    "data_tag",
+    "elog",
+    "live",
+)
 
 
 def bson_value(value: Any) -> Any:
@@ -54,7 +68,11 @@ def header_document(d: BasicSeismic, exclude_keys: Iterable[str] = ()) -> dict[s
     return {
         k: bson_value(v)
         for k, v in d.items()
-        if not is_normalized_copy(k) and k not in INPUT_STORAGE_KEYS and k not in DERIVED_KEYS and k not in excluded and not _blank(v)
+        if not is_normalized_copy(k)
+        and k not in INPUT_STORAGE_KEYS
+        and k not in DERIVED_KEYS
+        and k not in excluded
+        and not _blank(v)
     }
 
 
@@ -77,7 +95,10 @@ def restore_time(d: BasicSeismic, doc: dict) -> None:
     """Apply a stored document's time standard and shift to d."""
     if doc.get("time_standard") == TimeReferenceType.Relative.value:
         shift = doc.get("t0_shift")
-        d.force_time_reference(TimeReferenceType.Relative, None if shift is None or (isinstance(shift, float) and math.isnan(shift)) else shift)
+        d.force_time_reference(
+            TimeReferenceType.Relative,
+            None if shift is None or (isinstance(shift, float) and math.isnan(shift)) else shift,
+        )
 
 
 def timeseries_from_document(doc: dict, samples: np.ndarray, collection: str) -> BasicSeismic:

@@ -9,4 +9,12 @@ from sparkseis.spark.stages import stage
 
 register_taup_pickling()  # Spark ships closures: a TauPyModel in one travels as its name
 
-__all__ = ["DataTagExistsError", "count_live", "describe", "read_distributed_data", "session", "stage", "write_distributed_data"]
+__all__ = [
+    "DataTagExistsError",
+    "count_live",
+    "describe",
+    "read_distributed_data",
+    "session",
+    "stage",
+    "write_distributed_data",
+]

@@ -48,7 +48,9 @@ def _decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             yield from pa.ipc.open_stream(blob)
 
 
-def to_dataframe(rdd: RDD, spark: SparkSession | None = None, keys: Iterable[str] | None = None, sample: int = 100) -> DataFrame:
+def to_dataframe(
+    rdd: RDD, spark: SparkSession | None = None, keys: Iterable[str] | None = None, sample: int = 100
+) -> DataFrame:
     """An RDD of TimeSeries as a DataFrame: one row per datum, metadata columns, t0/dt/npts/
     time_standard/live, and `samples` (array<double>). Columns: keys, default the metadata keys
     of the first `sample` data (numbers as double, text, booleans; other values as JSON text)."""
@@ -59,8 +61,13 @@ def to_dataframe(rdd: RDD, spark: SparkSession | None = None, keys: Iterable[str
     return seed.mapInArrow(_decode, from_arrow_schema(schema))
 
 
-def tag_dataframe(db: Database, data_tag: str, spark: SparkSession | None = None, collection: str = "wf_TimeSeries",
-                  keys: Iterable[str] | None = None) -> DataFrame:  # fmt: skip
+def tag_dataframe(
+    db: Database,
+    data_tag: str,
+    spark: SparkSession | None = None,
+    collection: str = "wf_TimeSeries",
+    keys: Iterable[str] | None = None,
+) -> DataFrame:
     """The live data saved under data_tag as a DataFrame (see to_dataframe)."""
     spark = spark or SparkSession.builder.getOrCreate()
     rdd = read_distributed_data(db, {"data_tag": data_tag}, collection=collection, spark_context=spark.sparkContext)
@@ -72,10 +79,14 @@ def from_dataframe(df: DataFrame) -> RDD:
     return df.rdd.map(lambda row: timeseries_from_row(row.asDict()))
 
 
-def export_parquet(db: Database, data_tag: str, folder: str | Path, spark: SparkSession | None = None,
-                   collection: str = "wf_TimeSeries") -> int:  # fmt: skip
+def export_parquet(
+    db: Database,
+    data_tag: str,
+    folder: str | Path,
+    spark: SparkSession | None = None,
+    collection: str = "wf_TimeSeries",
+) -> int:
     """Write the data saved under data_tag as Parquet files in folder (replaced); returns rows written."""
     df = tag_dataframe(db, data_tag, spark, collection)
     df.write.mode("overwrite").parquet(str(Path(folder).resolve()))
     return df.sparkSession.read.parquet(str(Path(folder).resolve())).count()
-

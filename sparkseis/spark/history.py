@@ -37,7 +37,13 @@ class HistoryServer(ManagedServer):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HistoryServer:
-        return cls(settings.local_ip, settings.history_port, settings.state_dir, event_log_dir(settings), settings.spark_conf_dir)
+        return cls(
+            settings.local_ip,
+            settings.history_port,
+            settings.state_dir,
+            event_log_dir(settings),
+            settings.spark_conf_dir,
+        )
 
     @property
     def url(self) -> str:
@@ -54,8 +60,11 @@ class HistoryServer(ManagedServer):
         return (_CLASS, f"spark.history.ui.port={self.port}")
 
     def environment(self) -> dict[str, str]:
-        opts = [f"-Dspark.history.fs.logDirectory={self.log_dir_uri}", f"-Dspark.history.ui.port={self.port}",
-                "-Dspark.history.fs.update.interval=2s"]  # fmt: skip
+        opts = [
+            f"-Dspark.history.fs.logDirectory={self.log_dir_uri}",
+            f"-Dspark.history.ui.port={self.port}",
+            "-Dspark.history.fs.update.interval=2s",
+        ]
         env = {"SPARK_HISTORY_OPTS": " ".join(opts), "SPARK_LOCAL_IP": self.host, "SPARK_PUBLIC_DNS": self.host}
         if self.spark_conf_dir is not None:
             env["SPARK_CONF_DIR"] = str(self.spark_conf_dir)
@@ -67,4 +76,6 @@ class HistoryServer(ManagedServer):
             return json.load(answer)
 
     def status(self) -> str:
-        return super().status() + (f", showing {self.log_dir_uri}" if self.pid() is not None else f"; would show {self.log_dir_uri}")
+        return super().status() + (
+            f", showing {self.log_dir_uri}" if self.pid() is not None else f"; would show {self.log_dir_uri}"
+        )

@@ -30,8 +30,13 @@ def _index_files(db: Database) -> Any:
     return index
 
 
-def import_folder_distributed(db: Database, folder: str | Path, origin: str = defaults.ORIGIN, spark_context: SparkContext | None = None,
-                              files_per_task: int = 8) -> dict[str, Any]:  # fmt: skip
+def import_folder_distributed(
+    db: Database,
+    folder: str | Path,
+    origin: str = defaults.ORIGIN,
+    spark_context: SparkContext | None = None,
+    files_per_task: int = 8,
+) -> dict[str, Any]:
     """import_folder as a Spark job (same report): files are spread over tasks of
     files_per_task files, indexed where they run; metadata files are saved on the driver."""
     files = folder_files(folder)

@@ -76,8 +76,9 @@ def validate_arguments(args: argparse.Namespace, settings: Settings) -> None:
         # the dry run: every step's argument checks, on a dead datum (nothing is computed)
         dummy = TimeSeries(None, 0.0, 1.0)
         dummy.kill()
-        for func, fargs, fkwargs in p_window_steps(args.model, args.rate, tuple(args.window), args.pdiff, phases=_phases(args),
-                                                   distance=args.distance):  # fmt: skip
+        for func, fargs, fkwargs in p_window_steps(
+            args.model, args.rate, tuple(args.window), args.pdiff, phases=_phases(args), distance=args.distance
+        ):
             func(dummy, *fargs, **fkwargs)
     except (ArgumentError, ValueError) as err:
         raise JobError(str(err)) from None
@@ -106,14 +107,23 @@ def open_input(args: argparse.Namespace, settings: Settings) -> tuple[Client, An
         try:
             collections = db.list_collection_names()
         except OperationFailure as err:
-            raise JobError(f"cannot list the collections of {args.db!r} at {safe}: {err.details.get('errmsg', err)}") from None
+            raise JobError(
+                f"cannot list the collections of {args.db!r} at {safe}: {err.details.get('errmsg', err)}"
+            ) from None
     if not collections:
-        raise JobError(f"database {args.db!r} does not exist at {safe} (import data first: sparkseis import DIR --db {args.db})")
+        raise JobError(
+            f"database {args.db!r} does not exist at {safe} (import data first: sparkseis import DIR --db {args.db})"
+        )
     if "wf_miniseed" not in collections:
-        raise JobError(f"database {args.db!r} has no wf_miniseed collection (import data first: sparkseis import DIR --db {args.db})")
+        raise JobError(
+            f"database {args.db!r} has no wf_miniseed collection (import data first: sparkseis import DIR --db {args.db})"
+        )
     query = {"data_tag": args.input_tag} if args.input_tag else {}
     if db.wf_miniseed.find_one(query, {"_id": 1}) is None:
-        raise JobError(f"no wf_miniseed documents in {args.db!r}" + (f" have data_tag {args.input_tag!r}" if args.input_tag else ""))
+        raise JobError(
+            f"no wf_miniseed documents in {args.db!r}"
+            + (f" have data_tag {args.input_tag!r}" if args.input_tag else "")
+        )
     return client, db, query
 
 
@@ -122,8 +132,10 @@ def _check_master(master: str, uri: str) -> None:
     host = urlsplit(uri.replace("mongodb+srv://", "mongodb://")).hostname or ""
     master_host = urlsplit(master.split(",")[0]).hostname if "://" in master else None
     if not master.startswith("local") and master_host not in loopback and host in loopback:
-        raise JobError(f"--master {master} runs executors on other hosts, but the database URI points at this machine "
-                       f"({redact_uri(uri)}): give a --mongo-uri every node can reach")  # fmt: skip
+        raise JobError(
+            f"--master {master} runs executors on other hosts, but the database URI points at this machine "
+            f"({redact_uri(uri)}): give a --mongo-uri every node can reach"
+        )
 
 
 def run(args: argparse.Namespace, spark=None, settings: Settings | None = None) -> RunReport:
@@ -134,8 +146,11 @@ def run(args: argparse.Namespace, spark=None, settings: Settings | None = None) 
     settings = settings or config.settings()
     validate_arguments(args, settings)
     if args.mongo_uri and redact_uri(args.mongo_uri) != args.mongo_uri:
-        print("p_window: note: credentials in --mongo-uri are visible to other users in `ps`; "
-              "set SPARKSEIS_MONGODB_URI or conf/sparkseis.toml instead", file=sys.stderr)  # fmt: skip
+        print(
+            "p_window: note: credentials in --mongo-uri are visible to other users in `ps`; "
+            "set SPARKSEIS_MONGODB_URI or conf/sparkseis.toml instead",
+            file=sys.stderr,
+        )
     client, db, query = open_input(args, settings)
     record = None
     if not args.count_only:
@@ -162,10 +177,14 @@ def _process(args, spark, db, query: dict, record: RunRecord | None, began: floa
     _check_master(where["master"], db.client.uri)
     if record is not None:
         record.update(application_id=where["application_id"], master=where["master"])
-    print(f"Spark master {where['master']}, UI {where['ui']} (while running), event log {where['event_log']}", flush=True)
+    print(
+        f"Spark master {where['master']}, UI {where['ui']} (while running), event log {where['event_log']}", flush=True
+    )
     sc = spark.sparkContext
     group = record.run_id if record is not None else f"p_window-count-{where['application_id']}-{int(time.time())}"
-    sc.setJobGroup(group, f"p_window {'count only' if args.count_only else 'data_tag=' + args.output_tag}", interruptOnCancel=False)
+    sc.setJobGroup(
+        group, f"p_window {'count only' if args.count_only else 'data_tag=' + args.output_tag}", interruptOnCancel=False
+    )
     plan = None
     try:
         warm_up_s = warm_workers(spark, args.model) if args.warm_up else 0.0
@@ -174,19 +193,38 @@ def _process(args, spark, db, query: dict, record: RunRecord | None, began: floa
         plan_s = time.perf_counter() - started
         stations = MiniseedMatcher(db, "channel")
         sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
-        hooks = ReadHooks(documents_read=sc.accumulator(0), timer=step_timer(sc) if args.time_steps else None,
-                          skip_outputs_of=record.run_id if record is not None and args.resume else None)  # fmt: skip
+        hooks = ReadHooks(
+            documents_read=sc.accumulator(0),
+            timer=step_timer(sc) if args.time_steps else None,
+            skip_outputs_of=record.run_id if record is not None and args.resume else None,
+        )
         rdd = read_planned(db, plan, [stations, sources], sc, hooks)
         calculator = sc.broadcast(TravelTimeCalculator(args.model))
-        steps = p_window_steps(calculator, args.rate, tuple(args.window), args.pdiff, phases=_phases(args), distance=args.distance,
-                               window_first=not args.full_record)  # fmt: skip
+        steps = p_window_steps(
+            calculator,
+            args.rate,
+            tuple(args.window),
+            args.pdiff,
+            phases=_phases(args),
+            distance=args.distance,
+            window_first=not args.full_record,
+        )
         rdd = map_steps(rdd, steps, hooks.timer)
         if args.count_only:
             report = count_live(rdd, hooks.documents_read)
         else:
-            report = write_distributed_data(rdd, db, storage_mode=args.storage_mode, overwrite=args.overwrite, data_tag=args.output_tag,
-                                            output_dir=args.output_dir, run=record, documents_read=hooks.documents_read,
-                                            expected_records=plan.total if args.resume else None, timer=hooks.timer).report  # fmt: skip
+            report = write_distributed_data(
+                rdd,
+                db,
+                storage_mode=args.storage_mode,
+                overwrite=args.overwrite,
+                data_tag=args.output_tag,
+                output_dir=args.output_dir,
+                run=record,
+                documents_read=hooks.documents_read,
+                expected_records=plan.total if args.resume else None,
+                timer=hooks.timer,
+            ).report
     finally:
         sc.setJobDescription(None)
         sc.setLocalProperty("spark.jobGroup.id", None)
@@ -197,9 +235,21 @@ def _process(args, spark, db, query: dict, record: RunRecord | None, began: floa
                 pass  # a lost database: the snapshot expires by itself
     report.documents_read = hooks.documents_read.value
     if hooks.timer is not None:
-        report.step_ms = per_datum_ms(hooks.timer, [*READ_STEPS, *(getattr(f, "__name__", "") for f, _, _ in steps), "save"])
+        report.step_ms = per_datum_ms(
+            hooks.timer, [*READ_STEPS, *(getattr(f, "__name__", "") for f, _, _ in steps), "save"]
+        )
     report.wall_s = time.perf_counter() - started
-    report.master, report.ui, report.event_log, report.application_id = where["master"], where["ui"], where["event_log"], where["application_id"]
-    report.inputs, report.plan, report.plan_s, report.warm_up_s = plan.total, plan.describe("wf_miniseed"), plan_s, warm_up_s
+    report.master, report.ui, report.event_log, report.application_id = (
+        where["master"],
+        where["ui"],
+        where["event_log"],
+        where["application_id"],
+    )
+    report.inputs, report.plan, report.plan_s, report.warm_up_s = (
+        plan.total,
+        plan.describe("wf_miniseed"),
+        plan_s,
+        warm_up_s,
+    )
     report.startup_s = started - began - warm_up_s
     return report

@@ -19,8 +19,8 @@ from sparkseis.db.partitions import PartitionPlan, ReadPartition, plan_partition
 from sparkseis.io.documents import dead_timeseries
 
 # With no count given, partitions hold up to this many waveforms, and their number is a
-# multiple of the cores: every wave of tasks keeps every core busy (measured on 2,000
-# replicas with local[2]: 2 partitions 6.2 s, 8 partitions 6.7 s, 16 partitions 7.1 s).
+# multiple of the cores: every wave of tasks keeps every core busy, and few, large partitions
+# cost less per waveform than many small ones (benchmarks/p_window_bench.py shows the figures).
 WAVEFORMS_PER_PARTITION = 1000
 
 # what the reader's own timers measure, in the order a datum meets them
@@ -44,8 +44,15 @@ def _done_parents(db: Database, run_id: str, output_collections: tuple[str, ...]
     return {out["parent_id"] for coll in output_collections for out in db[coll].find(query, {"parent_id": 1})}
 
 
-def _read_partitions(db: Database, collection: str, matchers_bc, exclude_keys: list[str], documents_read,
-                     skip_outputs_of: tuple[str, tuple[str, ...]] | None, timer) -> Callable[[Iterator], Iterator[BasicSeismic]]:  # fmt: skip
+def _read_partitions(
+    db: Database,
+    collection: str,
+    matchers_bc,
+    exclude_keys: list[str],
+    documents_read,
+    skip_outputs_of: tuple[str, tuple[str, ...]] | None,
+    timer,
+) -> Callable[[Iterator], Iterator[BasicSeismic]]:
     clock = time.perf_counter
 
     def read(partitions: Iterator[ReadPartition]) -> Iterator[BasicSeismic]:
@@ -69,8 +76,12 @@ def _read_partitions(db: Database, collection: str, matchers_bc, exclude_keys: l
                         documents_read.add(1)
                     t0 = clock()
                     if doc is None:  # planned, then deleted by someone: accounted as dead, never skipped
-                        d = dead_timeseries({"_id": _id}, collection, "read_distributed_data",
-                                            f"{collection} document {_id} was deleted after the read was planned")  # fmt: skip
+                        d = dead_timeseries(
+                            {"_id": _id},
+                            collection,
+                            "read_distributed_data",
+                            f"{collection} document {_id} was deleted after the read was planned",
+                        )
                     else:
                         for key in exclude_keys:
                             doc.pop(key, None)
@@ -95,13 +106,19 @@ def _query_of(query_or_cursor: dict | Cursor | None, collection: str | None) -> 
     if isinstance(query_or_cursor, Cursor):
         cur = query_or_cursor
         if cur._limit or cur._skip:
-            raise ArgumentError("read_distributed_data reads every document a query matches: a cursor with limit() or skip() "
-                                "cannot be split into partitions; pass the query without them")  # fmt: skip
+            raise ArgumentError(
+                "read_distributed_data reads every document a query matches: a cursor with limit() or skip() "
+                "cannot be split into partitions; pass the query without them"
+            )
         if collection is not None and collection != cur.collection.name:
-            raise ArgumentError(f"read_distributed_data: the cursor reads {cur.collection.name!r} but collection={collection!r}")
+            raise ArgumentError(
+                f"read_distributed_data: the cursor reads {cur.collection.name!r} but collection={collection!r}"
+            )
         return dict(cur._spec or {}), cur.collection.name
     if query_or_cursor is not None and not isinstance(query_or_cursor, dict):
-        raise ArgumentError(f"read_distributed_data: query must be a dict or a pymongo Cursor, got {type(query_or_cursor).__name__}")
+        raise ArgumentError(
+            f"read_distributed_data: query must be a dict or a pymongo Cursor, got {type(query_or_cursor).__name__}"
+        )
     return dict(query_or_cursor or {}), collection or "wf_TimeSeries"
 
 
@@ -123,13 +140,21 @@ def plan_read(db: Database, collection: str, query: dict, npartitions: int | Non
     return plan_partitions(db[collection], query, npartitions, sc.defaultParallelism, WAVEFORMS_PER_PARTITION)
 
 
-def read_planned(db: Database, plan: PartitionPlan, matchers: list, sc: SparkContext, hooks: ReadHooks | None = None,
-                 exclude_keys: list[str] | None = None) -> RDD:  # fmt: skip
+def read_planned(
+    db: Database,
+    plan: PartitionPlan,
+    matchers: list,
+    sc: SparkContext,
+    hooks: ReadHooks | None = None,
+    exclude_keys: list[str] | None = None,
+) -> RDD:
     """An RDD of the plan's documents as data, matchers applied (broadcast once)."""
     hooks = hooks or ReadHooks()
     matchers_bc = sc.broadcast(matchers) if matchers else None
     skip = (hooks.skip_outputs_of, (hooks.output_collection, "cemetery")) if hooks.skip_outputs_of else None
-    reader = _read_partitions(db, plan.collection, matchers_bc, list(exclude_keys or []), hooks.documents_read, skip, hooks.timer)
+    reader = _read_partitions(
+        db, plan.collection, matchers_bc, list(exclude_keys or []), hooks.documents_read, skip, hooks.timer
+    )
     rdd = sc.parallelize(plan.partitions, len(plan.partitions)).mapPartitions(reader, preservesPartitioning=True)
     matched = f" + match {', '.join(getattr(m, 'collection', type(m).__name__) for m in matchers)}" if matchers else ""
     return rdd.setName(f"read {plan.describe(plan.collection)}{matched}")
@@ -166,16 +191,22 @@ def read_distributed_data(
     """
     db = data
     if not isinstance(db, Database):
-        raise ArgumentTypeError(f"read_distributed_data: the first argument must be a sparkseis Database, got {type(db).__name__}")
+        raise ArgumentTypeError(
+            f"read_distributed_data: the first argument must be a sparkseis Database, got {type(db).__name__}"
+        )
     for key in kwargs:
         why = _UNSUPPORTED.get(key, "not an argument of read_distributed_data")
         raise ArgumentError(f"read_distributed_data: {key}= is not supported ({why})")
     if scheduler not in (None, "spark"):
         raise ArgumentError(f"read_distributed_data: sparkseis runs on Spark; scheduler={scheduler!r} is not available")
     if mode != "promiscuous":
-        raise ArgumentError(f"read_distributed_data: only mode='promiscuous' is supported (schema checks are not), got {mode!r}")
+        raise ArgumentError(
+            f"read_distributed_data: only mode='promiscuous' is supported (schema checks are not), got {mode!r}"
+        )
     if load_history:
-        raise ArgumentError("read_distributed_data: load_history=True is not supported (sparkseis keeps no object history)")
+        raise ArgumentError(
+            "read_distributed_data: load_history=True is not supported (sparkseis keeps no object history)"
+        )
     query, collection = _query_of(query, collection)
     matchers = as_matchers(db, normalize)
     sc = spark_context or SparkContext.getOrCreate()

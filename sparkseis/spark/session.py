@@ -57,11 +57,22 @@ def resolve_master(master: str | None = None, settings: Settings | None = None) 
     """master: this argument, else SPARKSEIS_SPARK_MASTER, else conf/spark/spark-defaults.conf,
     else local[*,4] (spark-submit's --master wins over all but the argument; see session)."""
     settings = settings or config.settings()
-    return master or settings.spark_master or config.spark_defaults(settings.spark_conf_dir).get("spark.master") or defaults.SPARK_MASTER
+    return (
+        master
+        or settings.spark_master
+        or config.spark_defaults(settings.spark_conf_dir).get("spark.master")
+        or defaults.SPARK_MASTER
+    )
 
 
-def session(master: str | None = None, app_name: str | None = None, conf: dict[str, str] | None = None,
-            warm: bool = False, model: str = "iasp91", settings: Settings | None = None) -> SparkSession:  # fmt: skip
+def session(
+    master: str | None = None,
+    app_name: str | None = None,
+    conf: dict[str, str] | None = None,
+    warm: bool = False,
+    model: str = "iasp91",
+    settings: Settings | None = None,
+) -> SparkSession:
     """Get or create the SparkSession.
 
     Settings: conf/spark/spark-defaults.conf, under what spark-submit or the pyspark shell set,
@@ -102,8 +113,10 @@ def session(master: str | None = None, app_name: str | None = None, conf: dict[s
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     if existing is not None and spark.sparkContext.getConf().get("spark.eventLog.enabled", "false") != "true":
-        log.warning("this Spark session was started outside sparkseis and logs no events: the history server will not "
-                    "show it (start shells with `sparkseis shell`)")  # fmt: skip
+        log.warning(
+            "this Spark session was started outside sparkseis and logs no events: the history server will not "
+            "show it (start shells with `sparkseis shell`)"
+        )
     if warm:
         warm_workers(spark, model)
     return spark
@@ -115,7 +128,8 @@ def describe(spark: SparkSession) -> dict[str, str]:
     return {
         "master": sc.master,
         "ui": sc.uiWebUrl or "(UI disabled)",
-        "event_log": sc.getConf().get("spark.eventLog.dir", "(event log off)") if sc.getConf().get("spark.eventLog.enabled") == "true"
+        "event_log": sc.getConf().get("spark.eventLog.dir", "(event log off)")
+        if sc.getConf().get("spark.eventLog.enabled") == "true"
         else "(event log off)",
         "application_id": sc.applicationId,
     }

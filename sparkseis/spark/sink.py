@@ -37,7 +37,9 @@ class SavedIds(Sequence):
     def _fetch(self) -> list:
         if self._ids is None:
             query, run_id = {"run_id": self.report.run_id}, self.report.run_id
-            rows = [(doc.get("parent_id"), doc["_id"]) for doc in self._db[self._collection].find(query, {"parent_id": 1})]
+            rows = [
+                (doc.get("parent_id"), doc["_id"]) for doc in self._db[self._collection].find(query, {"parent_id": 1})
+            ]
             rows += [(doc.get("parent_id"), None) for doc in self._db["cemetery"].find(query, {"parent_id": 1})]
             try:
                 rows.sort(key=lambda row: row[0])  # input order: the reader plans in _id order
@@ -60,7 +62,8 @@ class SavedIds(Sequence):
 
     def __repr__(self) -> str:
         r = self.report
-        return f"SavedIds({r.outputs} saved under run {r.run_id}: {r.live} live, {r.dead} dead{f', {r.cremated} cremated' if r.cremated else ''})"
+        cremated = f", {r.cremated} cremated" if r.cremated else ""
+        return f"SavedIds({r.outputs} saved under run {r.run_id}: {r.live} live, {r.dead} dead{cremated})"
 
 
 def _collect(rdd: RDD, what: str) -> list:
@@ -77,8 +80,10 @@ def refuse_other_outputs(db: Database, data_tag: str, run_id: str, collection: s
     """DataTagExistsError if another run's records are saved under data_tag."""
     present = outputs_of_other_runs(db, data_tag, run_id, collection)
     if present:
-        raise DataTagExistsError(f"data_tag {data_tag!r} already has {present} saved records in {db.name!r}; choose another tag, "
-                                 "or overwrite (--overwrite) to replace them once this run succeeds")  # fmt: skip
+        raise DataTagExistsError(
+            f"data_tag {data_tag!r} already has {present} saved records in {db.name!r}; choose another tag, "
+            "or overwrite (--overwrite) to replace them once this run succeeds"
+        )
 
 
 def write_distributed_data(
@@ -132,24 +137,42 @@ def write_distributed_data(
     storage_mode = storage_mode or db.settings.storage_mode  # the driver's: tasks get the value
     check_storage_mode(storage_mode)
     if scheduler not in (None, "spark"):
-        raise ArgumentError(f"write_distributed_data: sparkseis runs on Spark; scheduler={scheduler!r} is not available")
+        raise ArgumentError(
+            f"write_distributed_data: sparkseis runs on Spark; scheduler={scheduler!r} is not available"
+        )
     if mode not in ("promiscuous", "cautious", "pedantic"):
         raise ArgumentError(f"write_distributed_data: mode must be promiscuous, cautious or pedantic, got {mode!r}")
     if mode != "promiscuous":
-        log.warning("write_distributed_data: mode=%r: sparkseis has no schema, data are saved as in promiscuous mode", mode)
+        log.warning(
+            "write_distributed_data: mode=%r: sparkseis has no schema, data are saved as in promiscuous mode", mode
+        )
     if collection not in ("wf_TimeSeries", "wf_Seismogram"):
-        raise ArgumentError(f"write_distributed_data: collection must be wf_TimeSeries or wf_Seismogram, got {collection!r}")
-    refused = {"data_are_atomic": (data_are_atomic, True), "file_format": (file_format, None), "post_elog": (post_elog, False),
-               "save_history": (save_history, False), "post_history": (post_history, False), "dask_client": (dask_client, None)}  # fmt: skip
+        raise ArgumentError(
+            f"write_distributed_data: collection must be wf_TimeSeries or wf_Seismogram, got {collection!r}"
+        )
+    refused = {
+        "data_are_atomic": (data_are_atomic, True),
+        "file_format": (file_format, None),
+        "post_elog": (post_elog, False),
+        "save_history": (save_history, False),
+        "post_history": (post_history, False),
+        "dask_client": (dask_client, None),
+    }
     for key, (value, default) in refused.items():
         if value != default:
-            raise ArgumentError(f"write_distributed_data: {key}={value!r} is not supported (ensembles, other formats, "
-                                "separate elog and history collections and dask are not)")  # fmt: skip
+            raise ArgumentError(
+                f"write_distributed_data: {key}={value!r} is not supported (ensembles, other formats, "
+                "separate elog and history collections and dask are not)"
+            )
     if data_tag is None:
         raise ArgumentError("write_distributed_data: sparkseis saves every run under a data_tag; give data_tag=")
     check_data_tag(data_tag)
     own = run is None
-    record = RunRecord.begin(db, "write_distributed_data", data_tag, {"storage_mode": storage_mode, "overwrite": overwrite}) if own else run
+    record = (
+        RunRecord.begin(db, "write_distributed_data", data_tag, {"storage_mode": storage_mode, "overwrite": overwrite})
+        if own
+        else run
+    )
     with record if own else contextlib.nullcontext(record):
         run_id = record.run_id
         if not overwrite:
@@ -161,8 +184,17 @@ def write_distributed_data(
         def save_partition(data: Iterator[BasicSeismic]) -> Iterator[RunReport]:
             ctx = TaskContext.get()
             name = f"{run_id}-p{ctx.partitionId() if ctx else 0:05d}.f8"
-            sink = db.sink(data_tag, storage_mode, out_dir, collection, batch_size, run_id=run_id, file_name=name,
-                           exclude_keys=exclude_keys, cremate=cremate)  # fmt: skip
+            sink = db.sink(
+                data_tag,
+                storage_mode,
+                out_dir,
+                collection,
+                batch_size,
+                run_id=run_id,
+                file_name=name,
+                exclude_keys=exclude_keys,
+                cremate=cremate,
+            )
             spent, count = 0.0, 0
             for d in data:
                 started = time.perf_counter()
@@ -178,7 +210,9 @@ def write_distributed_data(
         what = f"save to {collection} data_tag={data_tag} ({storage_mode}), run {run_id}"
         saving = rdd.mapPartitions(save_partition).setName(f"{rdd.name() or 'data'} → {what}")
         report = RunReport.merge(_collect(saving, what))
-        report.stored = db[collection].count_documents({"run_id": run_id}) + db["cemetery"].count_documents({"run_id": run_id})
+        report.stored = db[collection].count_documents({"run_id": run_id}) + db["cemetery"].count_documents(
+            {"run_id": run_id}
+        )
         report.documents_read = documents_read.value if documents_read is not None else None
         report.check_counts(report.documents_read, report.stored, expected_records)
         report.replaced = replace_older_outputs(db, data_tag, run_id, collection)
@@ -199,7 +233,9 @@ def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> RunReport
         tally.acknowledged_live, tally.acknowledged_dead = tally.live, tally.dead  # nothing to store
         yield tally
 
-    report = RunReport.merge(_collect(rdd.mapPartitions(summarize).setName(f"{rdd.name() or 'data'} → count live/dead"), "count live/dead"))
+    report = RunReport.merge(
+        _collect(rdd.mapPartitions(summarize).setName(f"{rdd.name() or 'data'} → count live/dead"), "count live/dead")
+    )
     report.documents_read = documents_read.value if documents_read is not None else None
     report.check_counts(report.documents_read, None)
     report.count_only = True

@@ -38,8 +38,13 @@ class StandaloneCluster:
         """Start the master, then the workers; return once all accept connections."""
         env = {"SPARK_LOCAL_IP": self.host, "SPARK_PUBLIC_DNS": self.host}
         log = self.state_dir / "master.log"
-        master = servers.spawn(self._spark_class(_MASTER, "--host", self.host, "--port", str(self.port),
-                                                 "--webui-port", str(self.webui_port)), log, env=env)  # fmt: skip
+        master = servers.spawn(
+            self._spark_class(
+                _MASTER, "--host", self.host, "--port", str(self.port), "--webui-port", str(self.webui_port)
+            ),
+            log,
+            env=env,
+        )
         self._pids.append(master.pid)
         servers.wait_listening(master, self.host, self.port, timeout_s, "Spark master", log)
         for i in range(self.workers):
@@ -47,9 +52,26 @@ class StandaloneCluster:
             work.mkdir(parents=True, exist_ok=True)
             worker_port = self.port + 1 + i
             log = self.state_dir / f"worker{i}.log"
-            worker = servers.spawn(self._spark_class(_WORKER, self.master_url, "--host", self.host, "--port", str(worker_port),
-                                                     "--webui-port", str(self.webui_port + 1 + i), "--cores", str(self.cores),
-                                                     "--memory", self.memory, "--work-dir", str(work)), log, env=env)  # fmt: skip
+            worker = servers.spawn(
+                self._spark_class(
+                    _WORKER,
+                    self.master_url,
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(worker_port),
+                    "--webui-port",
+                    str(self.webui_port + 1 + i),
+                    "--cores",
+                    str(self.cores),
+                    "--memory",
+                    self.memory,
+                    "--work-dir",
+                    str(work),
+                ),
+                log,
+                env=env,
+            )
             self._pids.append(worker.pid)
             servers.wait_listening(worker, self.host, worker_port, timeout_s, f"Spark worker {i}", log)
         return self

@@ -13,7 +13,10 @@ from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
 
 @pytest.fixture(scope="module")
 def raw(shipped_db):
-    matchers = [MiniseedMatcher(shipped_db, "channel"), OriginTimeMatcher(shipped_db, "source", t0offset=0.0, tolerance=400.0)]
+    matchers = [
+        MiniseedMatcher(shipped_db, "channel"),
+        OriginTimeMatcher(shipped_db, "source", t0offset=0.0, tolerance=400.0),
+    ]
     return [shipped_db.read_data(doc, normalize=matchers) for doc in shipped_db.wf_miniseed.find({})]
 
 
@@ -45,7 +48,9 @@ def test_cached_filter_decimates_as_scipy_bit_for_bit():
     rng = np.random.default_rng(3)
     x = rng.standard_normal(20_001).cumsum()
     for q in (2, 3, 5, 8, 20):
-        assert np.array_equal(_decimated(x, q, ScipyDecimator(40.0 / q)), scipy.signal.decimate(x, q, ftype="iir", zero_phase=True))
+        assert np.array_equal(
+            _decimated(x, q, ScipyDecimator(40.0 / q)), scipy.signal.decimate(x, q, ftype="iir", zero_phase=True)
+        )
 
 
 def test_window_first_cuts_most_of_a_long_record(raw):
@@ -58,4 +63,6 @@ def test_window_first_cuts_most_of_a_long_record(raw):
     cut = cut_for_window(d, ScipyDecimator(20.0), -100.0, 600.0)
     assert cut.live and cut.npts < whole / 5  # 700 s + margins of a 4,200 s record
     first = (cut.t0 - t0) / dt
-    assert first > 0 and abs(first - round(first)) < 1e-4 and round(first) % 2 == 0  # inside, on the decimation grid (epoch t0: ~1e-7 s)
+    assert (
+        first > 0 and abs(first - round(first)) < 1e-4 and round(first) % 2 == 0
+    )  # inside, on the decimation grid (epoch t0: ~1e-7 s)

@@ -25,8 +25,9 @@ def test_mismatched_resampler_pair_is_a_seismic_error():
         resample(series(), ScipyResampler(20.0), ScipyResampler(20.0))
 
 
-def test_resamplers_carry_samprate():
+def test_resamplers_carry_their_target():
     assert ScipyResampler(20.0).samprate == 20.0 and ScipyDecimator(5.0).samprate == 5.0
+    assert ScipyResampler(20.0).target_samprate() == 20.0 and ScipyDecimator(5.0).target_dt() == 0.2
 
 
 def test_cut_for_window_takes_only_a_decimator():

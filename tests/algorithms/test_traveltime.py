@@ -77,8 +77,15 @@ def test_set_Ptime_on_real_quake_is_the_tutorials(taup, okhotsk_dir):
     origin, coords, tr, d = _okhotsk_pokr(okhotsk_dir)
     set_Ptime(d, model=taup)  # the tutorial passes its TauPyModel
     assert d.live
-    dist, ref = tutorial_ptime(taup, origin.latitude, origin.longitude, origin.depth / 1000.0, origin.time.timestamp,
-                               coords["latitude"], coords["longitude"])  # fmt: skip
+    dist, ref = tutorial_ptime(
+        taup,
+        origin.latitude,
+        origin.longitude,
+        origin.depth / 1000.0,
+        origin.time.timestamp,
+        coords["latitude"],
+        coords["longitude"],
+    )
     assert d["Ptime"] == pytest.approx(ref, abs=0.001)
     assert d["epicentral_distance"] == pytest.approx(dist, abs=1e-12)
     assert d["epicentral_distance_method"] == "geodesic"
@@ -125,8 +132,19 @@ def test_ptime_equals_taup_P_at_tutorial_distance_on_a_grid(taup):
         for target in (0.3, 2.0, 10.0, 18.0, 25.0, 40.0, 60.0, 80.0, 97.0, 99.9):
             for src_lat, src_lon, bearing in ((10.0, 20.0, 0.0), (-35.0, 150.0, 57.0)):
                 sta_lat, sta_lon = destination(src_lat, src_lon, bearing, target)
-                d = TimeSeries(np.zeros(10), 0.0, 1.0, {"source_lat": src_lat, "source_lon": src_lon, "source_depth": depth,
-                                                        "source_time": 1e9, "channel_lat": sta_lat, "channel_lon": sta_lon})  # fmt: skip
+                d = TimeSeries(
+                    np.zeros(10),
+                    0.0,
+                    1.0,
+                    {
+                        "source_lat": src_lat,
+                        "source_lon": src_lon,
+                        "source_depth": depth,
+                        "source_time": 1e9,
+                        "channel_lat": sta_lat,
+                        "channel_lon": sta_lon,
+                    },
+                )
                 set_Ptime(d)
                 _, ref = tutorial_ptime(taup, src_lat, src_lon, depth, 1e9, sta_lat, sta_lon)
                 if ref is None:
@@ -141,7 +159,14 @@ def test_ptime_equals_taup_P_at_tutorial_distance_on_a_grid(taup):
 
 
 def test_model_forms_agree(taup, calc):
-    base = {"source_lat": 0.0, "source_lon": 0.0, "source_depth": 33.0, "source_time": 0.0, "site_lat": 0.0, "site_lon": 50.0}
+    base = {
+        "source_lat": 0.0,
+        "source_lon": 0.0,
+        "source_depth": 33.0,
+        "source_time": 0.0,
+        "site_lat": 0.0,
+        "site_lon": 50.0,
+    }
     times = set()
     for model in (None, "iasp91", taup, calc, TravelTimeCalculator("iasp91")):
         d = TimeSeries(np.zeros(10), 0.0, 1.0, dict(base))
@@ -160,19 +185,46 @@ def test_taup_model_pickles_to_its_name_once_registered(taup):
     register_taup_pickling()  # what importing sparkseis.spark does
     blob = pickle.dumps(taup)
     assert len(blob) < 200
-    assert pickle.loads(blob).get_travel_times(10.0, 30.0, ["P"])[0].time == taup.get_travel_times(10.0, 30.0, ["P"])[0].time
+    assert (
+        pickle.loads(blob).get_travel_times(10.0, 30.0, ["P"])[0].time
+        == taup.get_travel_times(10.0, 30.0, ["P"])[0].time
+    )
 
 
 def test_set_Ptime_kills_with_reason(calc):
-    d = TimeSeries(np.zeros(10), 0.0, 1.0, {"source_lat": 0.0, "source_lon": 0.0, "source_depth": 10.0, "source_time": 0.0})
+    d = TimeSeries(
+        np.zeros(10), 0.0, 1.0, {"source_lat": 0.0, "source_lon": 0.0, "source_depth": 10.0, "source_time": 0.0}
+    )
     set_Ptime(d, calc)
     assert d.dead() and "missing coordinates" in d.elog[0].message
-    d = TimeSeries(np.zeros(10), 0.0, 1.0, {"source_lat": 0.0, "source_lon": 0.0, "source_depth": 10.0, "source_time": 0.0,
-                                            "site_lat": 0.0, "site_lon": 130.0})
+    d = TimeSeries(
+        np.zeros(10),
+        0.0,
+        1.0,
+        {
+            "source_lat": 0.0,
+            "source_lon": 0.0,
+            "source_depth": 10.0,
+            "source_time": 0.0,
+            "site_lat": 0.0,
+            "site_lon": 130.0,
+        },
+    )
     set_Ptime(d, calc)
     assert d.dead() and "no P arrival" in d.elog[0].message and "Pdiff" in d.elog[0].message
-    d = TimeSeries(np.zeros(10), 0.0, 1.0, {"source_lat": 0.0, "source_lon": 0.0, "source_depth": 10.0, "source_time": 0.0,
-                                            "site_lat": 0.0, "site_lon": 130.0})
+    d = TimeSeries(
+        np.zeros(10),
+        0.0,
+        1.0,
+        {
+            "source_lat": 0.0,
+            "source_lon": 0.0,
+            "source_depth": 10.0,
+            "source_time": 0.0,
+            "site_lat": 0.0,
+            "site_lon": 130.0,
+        },
+    )
     set_Ptime(d, calc, use_pdiff=True)
     assert d.live and d["Ptime"] > 0
     with pytest.raises(ArgumentError):

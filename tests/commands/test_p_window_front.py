@@ -31,7 +31,12 @@ def test_a_bug_in_the_run_is_a_traceback_and_exit_code_1(embedded_server, shippe
 
 
 def test_a_mistake_is_one_line_and_exit_code_2(embedded_server, shipped_db):
-    out = _run("import sys; from sparkseis.commands.p_window import main; sys.exit(main(sys.argv[1:]))",
-               "--db", "no_such_database", "--mongo-uri", embedded_server.uri)  # fmt: skip
+    out = _run(
+        "import sys; from sparkseis.commands.p_window import main; sys.exit(main(sys.argv[1:]))",
+        "--db",
+        "no_such_database",
+        "--mongo-uri",
+        embedded_server.uri,
+    )
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines()[-1].startswith("p_window: database 'no_such_database' does not exist")

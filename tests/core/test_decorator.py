@@ -17,15 +17,25 @@ def datum():
     return TimeSeries(np.arange(100.0), 0.0, 0.01)
 
 
-@pytest.mark.parametrize("err", [ValueError("bad samples"), KeyError("Ptime"), ZeroDivisionError("x"), SeismicError("odd", ErrorSeverity.Invalid)])
+@pytest.mark.parametrize(
+    "err",
+    [ValueError("bad samples"), KeyError("Ptime"), ZeroDivisionError("x"), SeismicError("odd", ErrorSeverity.Invalid)],
+)
 def test_data_failures_kill_with_reason(err):
     d = fails_with(datum(), err)
     assert d.dead() and d.elog[0].algorithm == "fails_with" and d.elog[0].severity == ErrorSeverity.Invalid
     assert type(err).__name__ in d.elog[0].message
 
 
-@pytest.mark.parametrize("err", [TypeError("f() missing 1 required argument"), AttributeError("x"), NameError("y"),
-                                 SeismicError("broken", ErrorSeverity.Fatal)])  # fmt: skip
+@pytest.mark.parametrize(
+    "err",
+    [
+        TypeError("f() missing 1 required argument"),
+        AttributeError("x"),
+        NameError("y"),
+        SeismicError("broken", ErrorSeverity.Fatal),
+    ],
+)
 def test_programming_errors_propagate(err):
     with pytest.raises(type(err)):
         fails_with(datum(), err)

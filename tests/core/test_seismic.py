@@ -88,7 +88,12 @@ def test_pickle_is_compact_and_exact():
 def test_trace_round_trip_on_obspy_example():
     tr = obspy.read()[0]
     d = TimeSeries.from_trace(tr)
-    assert (d["net"], d["sta"], d["loc"], d["chan"]) == (tr.stats.network, tr.stats.station, tr.stats.location, tr.stats.channel)
+    assert (d["net"], d["sta"], d["loc"], d["chan"]) == (
+        tr.stats.network,
+        tr.stats.station,
+        tr.stats.location,
+        tr.stats.channel,
+    )
     assert d.t0 == tr.stats.starttime.timestamp and d.dt == tr.stats.delta
     np.testing.assert_array_equal(d.data, tr.data.astype(float))
     back = d.to_trace()
@@ -130,7 +135,9 @@ def test_header_keys_describing_samples_follow_the_object():
     from sparkseis.algorithms import ScipyDecimator, ScipyResampler, WindowData, ator, resample
 
     # a stored document's stale values are not kept: the object answers
-    d = TimeSeries(np.zeros(84_000), 1369374000.0, 0.025, {"npts": 1, "sampling_rate": 1.0, "starttime": 0.0, "sta": "X"})
+    d = TimeSeries(
+        np.zeros(84_000), 1369374000.0, 0.025, {"npts": 1, "sampling_rate": 1.0, "starttime": 0.0, "sta": "X"}
+    )
     assert d["npts"] == 84_000 and d["sampling_rate"] == 40.0 and d["delta"] == 0.025 and d["starttime"] == d.t0
     d = resample(d, ScipyDecimator(20.0), ScipyResampler(20.0))
     assert d["npts"] == 42_000 and d["sampling_rate"] == 20.0 and d["delta"] == 0.05

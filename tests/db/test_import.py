@@ -123,14 +123,20 @@ def test_multiplexed_file_gives_one_segment_per_channel(fresh_db, okhotsk_dir, t
 def test_bad_records_are_killed_with_the_decoders_reason(fresh_db, tmp_path):
     import obspy
 
-    log = obspy.Trace(np.frombuffer(b"GPS lock regained. Clock offset 0.3 ms. " * 20, dtype="|S1"),
-                      {"network": "XX", "station": "LOG", "channel": "LOG", "sampling_rate": 1.0})  # fmt: skip
+    log = obspy.Trace(
+        np.frombuffer(b"GPS lock regained. Clock offset 0.3 ms. " * 20, dtype="|S1"),
+        {"network": "XX", "station": "LOG", "channel": "LOG", "sampling_rate": 1.0},
+    )
     log.write(str(tmp_path / "log.mseed"), format="MSEED", encoding="ASCII")
-    nan = obspy.Trace(np.array([1.0, np.nan, 3.0] * 100), {"network": "XX", "station": "NAN", "channel": "BHZ", "sampling_rate": 20.0})
+    nan = obspy.Trace(
+        np.array([1.0, np.nan, 3.0] * 100), {"network": "XX", "station": "NAN", "channel": "BHZ", "sampling_rate": 20.0}
+    )
     nan.write(str(tmp_path / "nan.mseed"), format="MSEED", encoding="FLOAT64")
     report = import_folder(fresh_db, tmp_path)
     assert report["segments"] == 2 and not report["failed"]
-    reasons = {doc["sta"]: fresh_db.read_data(doc["_id"], collection="wf_miniseed") for doc in fresh_db.wf_miniseed.find({})}
+    reasons = {
+        doc["sta"]: fresh_db.read_data(doc["_id"], collection="wf_miniseed") for doc in fresh_db.wf_miniseed.find({})
+    }
     assert reasons["LOG"].dead() and "text records" in reasons["LOG"].elog[0].message
     assert reasons["NAN"].dead() and "100 of 300 samples are NaN" in reasons["NAN"].elog[0].message
 
@@ -149,7 +155,9 @@ def test_import_keeps_going_past_bad_files(fresh_db, okhotsk_dir, tmp_path):
     cat.write(str(tmp_path / "nodepth.xml"), format="QUAKEML")
     (tmp_path / "README").write_text("notes")
     report = import_folder(fresh_db, tmp_path, origin="hypocentre")
-    epochs = sum(len(sta.channels) for net in obspy.read_inventory(str(okhotsk_dir / "TA.POKR..BH_.xml")) for sta in net)
+    epochs = sum(
+        len(sta.channels) for net in obspy.read_inventory(str(okhotsk_dir / "TA.POKR..BH_.xml")) for sta in net
+    )
     assert report["segments"] == 1 and report["channel"] == epochs and report["source"] == 0
     assert [f["file"].rsplit("/", 1)[-1] for f in report["failed"]] == ["broken.xml"]
     assert any("has no depth" in s for s in report["skipped"]) and report["ignored"] == ["README"]
@@ -181,9 +189,19 @@ def _obspy_segments(path):
             start = float(rec["starttime"].timestamp)
             seg = open_.get(key)
             if seg and seg["rate"] == rate and abs(start - (seg["last"] + 1 / rate)) <= 0.5 / rate:
-                seg.update(npts=seg["npts"] + npts, nbytes=offset + length - seg["foff"], last=start + (npts - 1) / rate)
+                seg.update(
+                    npts=seg["npts"] + npts, nbytes=offset + length - seg["foff"], last=start + (npts - 1) / rate
+                )
             else:
-                seg = {"key": key, "rate": rate, "start": start, "last": start + (npts - 1) / rate, "npts": npts, "foff": offset, "nbytes": length}
+                seg = {
+                    "key": key,
+                    "rate": rate,
+                    "start": start,
+                    "last": start + (npts - 1) / rate,
+                    "npts": npts,
+                    "foff": offset,
+                    "nbytes": length,
+                }
                 open_[key] = seg
                 segments.append(seg)
         offset += length
@@ -218,5 +236,7 @@ def test_waveform_ids_sort_by_data_time_and_reimport_replaces(fresh_db, okhotsk_
     import_folder(fresh_db, rf_dir)  # 13 earthquakes, three channels each
     docs = list(fresh_db.wf_miniseed.find({}).sort("_id", 1))
     seconds = [int(d["starttime"]) for d in docs]
-    assert len(docs) == 45 and seconds == sorted(seconds)  # _id order is data-time order: one event's records sit together
+    assert len(docs) == 45 and seconds == sorted(
+        seconds
+    )  # _id order is data-time order: one event's records sit together
     assert all(int(d["_id"].generation_time.timestamp()) == int(d["starttime"]) for d in docs)

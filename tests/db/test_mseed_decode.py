@@ -40,7 +40,9 @@ def _damage(raw: bytearray, record: int, how: str, other: bytes) -> None:
 
 
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
-@pytest.mark.parametrize("how", ["frames_still_decode", "frames_undecodable", "start_time", "sample_count", "other_channel"])
+@pytest.mark.parametrize(
+    "how", ["frames_still_decode", "frames_undecodable", "start_time", "sample_count", "other_channel"]
+)
 def test_a_damaged_record_kills_its_segment_only(fresh_db, three_channel_file, how, where):
     fresh_db.index_mseed_file(three_channel_file)
     docs = {d["chan"]: d for d in fresh_db.wf_miniseed.find({})}
@@ -97,8 +99,11 @@ def test_a_segment_that_disagrees_with_its_index_is_refused(okhotsk_dir):
     payload = (okhotsk_dir / "AE.113A..BHZ.mseed").read_bytes()
     tr = obspy.read(okhotsk_dir / "AE.113A..BHZ.mseed")[0]
     t0, n = tr.stats.starttime.timestamp, tr.stats.npts
-    for wrong, what in ((Expected(n + 1, t0, 40.0), "samples"), (Expected(n, t0 + 1.0, 40.0), "starts at"),
-                        (Expected(n, t0, 20.0), "samples/s")):  # fmt: skip
+    for wrong, what in (
+        (Expected(n + 1, t0, 40.0), "samples"),
+        (Expected(n, t0 + 1.0, 40.0), "starts at"),
+        (Expected(n, t0, 20.0), "samples/s"),
+    ):
         with pytest.raises(SampleReadError, match=what):
             decode_segment(payload, ("AE", "113A", "", "BHZ"), wrong)
     with pytest.raises(SampleReadError, match="no samples of"):

@@ -8,7 +8,9 @@ from sparkseis import ErrorSeverity, SeismicError, TimeSeries
 from sparkseis.core.metadata import Metadata
 from sparkseis.db import EqualityMatcher, ObjectIdMatcher, OriginTimeMatcher, normalize
 
-SITES = [{"_id": ObjectId(), "net": "XX", "sta": s, "lat": float(i), "lon": 0.0, "elev": 0.0} for i, s in enumerate("AAB")]
+SITES = [
+    {"_id": ObjectId(), "net": "XX", "sta": s, "lat": float(i), "lon": 0.0, "elev": 0.0} for i, s in enumerate("AAB")
+]
 SOURCES = [{"_id": ObjectId(), "time": t, "lat": 1.0, "lon": 2.0, "depth": 10.0} for t in (100.0, 5000.0)]
 
 
@@ -58,7 +60,9 @@ def test_cemetery_documents_hold_logdata(fresh_db):
     saved = fresh_db.save_data(d, data_tag="t")
     grave = fresh_db.cemetery.find_one({"_id": saved["_id"]})
     assert not saved["is_live"]
-    assert grave["logdata"] == [{"algorithm": "mine", "badness": "ErrorSeverity.Invalid", "error_message": "why it died"}]
+    assert grave["logdata"] == [
+        {"algorithm": "mine", "badness": "ErrorSeverity.Invalid", "error_message": "why it died"}
+    ]
 
 
 def test_index_mseed_file_takes_dfile_and_dir(fresh_db, okhotsk_dir):

@@ -7,17 +7,63 @@ import pytest
 from bson import ObjectId
 
 from sparkseis import ArgumentError, ErrorSeverity, TimeSeries
-from sparkseis.db import EqualityMatcher, MiniseedDBMatcher, MiniseedMatcher, ObjectIdMatcher, OriginTimeMatcher, normalize
+from sparkseis.db import (
+    EqualityMatcher,
+    MiniseedDBMatcher,
+    MiniseedMatcher,
+    ObjectIdMatcher,
+    OriginTimeMatcher,
+    normalize,
+)
 
 CHANNELS = [
-    {"_id": ObjectId(), "net": "XX", "sta": "A", "loc": "", "chan": "BHZ", "lat": 1.0, "lon": 2.0, "elev": 0.1, "hang": 0.0, "vang": 0.0,
-     "starttime": 0.0, "endtime": 1000.0},
-    {"_id": ObjectId(), "net": "XX", "sta": "A", "loc": "", "chan": "BHZ", "lat": 1.5, "lon": 2.5, "elev": 0.1, "hang": 0.0, "vang": 0.0,
-     "starttime": 1000.5, "endtime": 2000.0},
-    {"_id": ObjectId(), "net": "XX", "sta": "A", "loc": "10", "chan": "BHZ", "lat": 9.0, "lon": 9.0, "elev": 0.1, "hang": 0.0, "vang": 0.0,
-     "starttime": 0.0, "endtime": 2000.0},
-]  # fmt: skip
-SOURCES = [{"_id": ObjectId(), "time": t, "lat": 0.0, "lon": float(i), "depth": 10.0, "magnitude": 5.0} for i, t in enumerate([100.0, 103.0, 500.0])]
+    {
+        "_id": ObjectId(),
+        "net": "XX",
+        "sta": "A",
+        "loc": "",
+        "chan": "BHZ",
+        "lat": 1.0,
+        "lon": 2.0,
+        "elev": 0.1,
+        "hang": 0.0,
+        "vang": 0.0,
+        "starttime": 0.0,
+        "endtime": 1000.0,
+    },
+    {
+        "_id": ObjectId(),
+        "net": "XX",
+        "sta": "A",
+        "loc": "",
+        "chan": "BHZ",
+        "lat": 1.5,
+        "lon": 2.5,
+        "elev": 0.1,
+        "hang": 0.0,
+        "vang": 0.0,
+        "starttime": 1000.5,
+        "endtime": 2000.0,
+    },
+    {
+        "_id": ObjectId(),
+        "net": "XX",
+        "sta": "A",
+        "loc": "10",
+        "chan": "BHZ",
+        "lat": 9.0,
+        "lon": 9.0,
+        "elev": 0.1,
+        "hang": 0.0,
+        "vang": 0.0,
+        "starttime": 0.0,
+        "endtime": 2000.0,
+    },
+]
+SOURCES = [
+    {"_id": ObjectId(), "time": t, "lat": 0.0, "lon": float(i), "depth": 10.0, "magnitude": 5.0}
+    for i, t in enumerate([100.0, 103.0, 500.0])
+]
 
 
 def datum(t0=10.0, **md):
@@ -66,7 +112,9 @@ def test_objectid_and_equality():
     assert d["channel_lat"] == 9.0
     d = normalize(datum(channel_id=ObjectId()), m)
     assert d.dead()
-    eq = EqualityMatcher(documents=CHANNELS, collection="channel", match_keys={"sta": "sta", "loc": "loc"}, attributes_to_load=["lat"])
+    eq = EqualityMatcher(
+        documents=CHANNELS, collection="channel", match_keys={"sta": "sta", "loc": "loc"}, attributes_to_load=["lat"]
+    )
     assert normalize(datum(loc="10"), eq)["channel_lat"] == 9.0
     assert normalize(datum(), eq).dead()  # datum lacks loc
 

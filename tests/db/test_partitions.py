@@ -5,7 +5,13 @@ import pytest
 from bson import ObjectId
 
 from sparkseis.db import partitions
-from sparkseis.db.partitions import SNAPSHOT_COLLECTION, SnapshotMissingError, plan_partitions, read_partition, release_snapshot
+from sparkseis.db.partitions import (
+    SNAPSHOT_COLLECTION,
+    SnapshotMissingError,
+    plan_partitions,
+    read_partition,
+    release_snapshot,
+)
 
 
 def _oid(n: int) -> ObjectId:

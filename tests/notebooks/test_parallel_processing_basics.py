@@ -11,7 +11,9 @@ NOTEBOOK = REPO / "notebooks" / "parallel_processing_basics.ipynb"
 
 
 def _stdout(nb) -> str:
-    return "\n".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", []))
+    return "\n".join(
+        out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
+    )
 
 
 def test_notebook_runs_and_gives_the_expected_counts(client, tmp_path):
@@ -31,7 +33,13 @@ def test_notebook_runs_and_gives_the_expected_counts(client, tmp_path):
     assert readback.groups() == (EXPECTED_LIVE, EXPECTED_LIVE)
     assert "Spark UI: http://" in text
     assert f"record section: {EXPECTED_LIVE} windows drawn" in text
-    images = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
+    images = [
+        out
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    ]
     assert len(images) == 2, "the record section and the before/after plot are shown inline"
 
     db = client["getting_started"]

@@ -11,8 +11,15 @@ def spark(embedded_server, tmp_path_factory):
     from sparkseis.spark import session
 
     # local[2, 4]: two cores, and a failed task is retried (up to 4 attempts) as on a cluster
-    s = session("local[2,4]", app_name="sparkseis-tests", conf={"spark.ui.enabled": "false", "spark.driver.memory": "2g",
-                                                          # plain JSON lines, so tests can read the event log
-                                                          "spark.eventLog.compress": "false"})
+    s = session(
+        "local[2,4]",
+        app_name="sparkseis-tests",
+        conf={
+            "spark.ui.enabled": "false",
+            "spark.driver.memory": "2g",
+            # plain JSON lines, so tests can read the event log
+            "spark.eventLog.compress": "false",
+        },
+    )
     yield s
     s.stop()

@@ -14,8 +14,25 @@ from sparkseis.spark.reader import read_distributed_data
 
 @pytest.fixture(scope="module")
 def saved(spark, shipped_db):
-    r = run(build_parser().parse_args(["--db", "shipped", "--output-tag", "arrow", "--t0offset", "0", "--tolerance", "400",
-                                       "--window", "-30", "120", "--overwrite"]), spark)  # fmt: skip
+    r = run(
+        build_parser().parse_args(
+            [
+                "--db",
+                "shipped",
+                "--output-tag",
+                "arrow",
+                "--t0offset",
+                "0",
+                "--tolerance",
+                "400",
+                "--window",
+                "-30",
+                "120",
+                "--overwrite",
+            ]
+        ),
+        spark,
+    )
     assert r.live > 10
     return r
 
@@ -27,10 +44,16 @@ def test_parquet_export_has_one_row_per_live_window_with_gridfs_samples(spark, s
     frame = table.to_pandas()
     assert {"sta", "chan", "t0", "dt", "npts", "Ptime", "epicentral_distance", "samples"} <= set(frame.columns)
     for row in frame.itertuples():
-        stored = shipped_db.read_data(shipped_db.wf_TimeSeries.find_one({"data_tag": "arrow", "sta": row.sta, "chan": row.chan,
-                                                                          "Ptime": row.Ptime}), collection="wf_TimeSeries")  # fmt: skip
+        stored = shipped_db.read_data(
+            shipped_db.wf_TimeSeries.find_one(
+                {"data_tag": "arrow", "sta": row.sta, "chan": row.chan, "Ptime": row.Ptime}
+            ),
+            collection="wf_TimeSeries",
+        )
         assert np.array_equal(np.asarray(row.samples), stored.data)
-        assert row.t0 == stored.t0 and row.dt == stored.dt and row.npts == stored.npts and row.time_standard == "Relative"
+        assert (
+            row.t0 == stored.t0 and row.dt == stored.dt and row.npts == stored.npts and row.time_standard == "Relative"
+        )
     # and back to TimeSeries straight from the Parquet table, without Spark
     back = timeseries_from_table(table)
     assert len(back) == rows and all(d.time_is_relative() and d.npts == len(s) for d, s in zip(back, frame["samples"]))

@@ -20,11 +20,15 @@ def test_spark_import_equals_serial_import(spark, client, data_dir, tmp_path):
     for db in (serial, parallel):
         client.drop_database(db.name)
     expected = import_folder(serial, folder, origin="hypocentre")
-    got = import_folder_distributed(parallel, folder, origin="hypocentre", spark_context=spark.sparkContext, files_per_task=2)
+    got = import_folder_distributed(
+        parallel, folder, origin="hypocentre", spark_context=spark.sparkContext, files_per_task=2
+    )
     assert got["tasks"] > 2
     assert {k: v for k, v in got.items() if k != "tasks"} == expected | {"problems": got["problems"]}
     assert sorted(got["problems"]) == sorted(expected["problems"])
     wf_serial, *meta_serial = _contents(serial)
     wf_spark, *meta_spark = _contents(parallel)
     assert wf_spark == wf_serial and len(wf_spark) == 45 and meta_spark == meta_serial
-    assert "notes.txt" in got["ignored"] and any("broken.mseed" in p for p in got["problems"] + [f["file"] for f in got["failed"]])
+    assert "notes.txt" in got["ignored"] and any(
+        "broken.mseed" in p for p in got["problems"] + [f["file"] for f in got["failed"]]
+    )

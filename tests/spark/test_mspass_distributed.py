@@ -11,8 +11,12 @@ from sparkseis.spark import read_distributed_data, write_distributed_data
 def five(fresh_db, tmp_path):
     """Five saved TimeSeries, the second of which will die on the way."""
     for i in range(5):
-        fresh_db.save_data(TimeSeries(np.full(30, float(i)), 1000.0 + i, 0.1, {"sta": f"S{i}", "i": i}), data_tag="in",
-                           storage_mode="file", dir=tmp_path)  # fmt: skip
+        fresh_db.save_data(
+            TimeSeries(np.full(30, float(i)), 1000.0 + i, 0.1, {"sta": f"S{i}", "i": i}),
+            data_tag="in",
+            storage_mode="file",
+            dir=tmp_path,
+        )
     return fresh_db
 
 
@@ -29,9 +33,20 @@ def _killing_the_second():
 
 
 def test_write_distributed_data_takes_mspass_arguments_and_returns_the_saved_ids(spark, five):
-    rdd = read_distributed_data(five, collection="wf_TimeSeries", data_tag="in", spark_context=spark.sparkContext).map(_killing_the_second())
-    ids = write_distributed_data(rdd, five, data_are_atomic=True, mode="promiscuous", scheduler="spark", data_tag="out",
-                                 cremate=False, alg_name="write_distributed_data", alg_id="0")  # fmt: skip
+    rdd = read_distributed_data(five, collection="wf_TimeSeries", data_tag="in", spark_context=spark.sparkContext).map(
+        _killing_the_second()
+    )
+    ids = write_distributed_data(
+        rdd,
+        five,
+        data_are_atomic=True,
+        mode="promiscuous",
+        scheduler="spark",
+        data_tag="out",
+        cremate=False,
+        alg_name="write_distributed_data",
+        alg_id="0",
+    )
     assert len(ids) == 5 and sum(i is None for i in ids) == 1
     saved = {d["_id"]: d for d in five.wf_TimeSeries.find({"data_tag": "out"})}
     assert set(i for i in ids if i is not None) == set(saved)
@@ -42,7 +57,9 @@ def test_write_distributed_data_takes_mspass_arguments_and_returns_the_saved_ids
 
 
 def test_cremate_leaves_no_record_of_dead_data_but_counts_them(spark, five):
-    rdd = read_distributed_data(five, collection="wf_TimeSeries", data_tag="in", spark_context=spark.sparkContext).map(_killing_the_second())
+    rdd = read_distributed_data(five, collection="wf_TimeSeries", data_tag="in", spark_context=spark.sparkContext).map(
+        _killing_the_second()
+    )
     ids = write_distributed_data(rdd, five, data_tag="ashes", cremate=True)
     assert len(ids) == 4 and None not in ids and ids.report.cremated == 1 and ids.report.dead == 1
     assert five.cemetery.count_documents({"data_tag": "ashes"}) == 0

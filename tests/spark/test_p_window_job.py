@@ -54,7 +54,11 @@ def test_outputs_and_accounting(spark, job_db, okhotsk_dir):
     assert r.inputs == 9 and r.live == 6 and r.dead == 3
     reasons = " | ".join(r.killed_by)
     assert "MiniseedMatcher" in reasons and "OriginTimeMatcher" in reasons and "WindowData" in reasons
-    assert job_db["wf_TimeSeries"].count_documents({"data_tag": "main"}) + job_db["cemetery"].count_documents({"data_tag": "main"}) == 9
+    assert (
+        job_db["wf_TimeSeries"].count_documents({"data_tag": "main"})
+        + job_db["cemetery"].count_documents({"data_tag": "main"})
+        == 9
+    )
     graves = {g["tombstone"]["dfile"]: g for g in job_db["cemetery"].find({"data_tag": "main"})}
     assert set(graves) == {"unknown_station.mseed", "no_event.mseed", "short.mseed"}
 
@@ -69,10 +73,15 @@ def test_outputs_and_accounting(spark, job_db, okhotsk_dir):
         inv = obspy.read_inventory(str(okhotsk_dir / f"{doc['net']}.{doc['sta']}..BH_.xml"))
         c = inv.get_coordinates(f"{doc['net']}.{doc['sta']}..{doc['chan']}", origin.time)
         # the MsPASS tutorial's P: geodesic km -> degrees, TauP "P"
-        dist = kilometers2degrees(gps2dist_azimuth(origin.latitude, origin.longitude, c["latitude"], c["longitude"])[0] / 1000)
+        dist = kilometers2degrees(
+            gps2dist_azimuth(origin.latitude, origin.longitude, c["latitude"], c["longitude"])[0] / 1000
+        )
         ptime = origin.time.timestamp + taup.get_travel_times(origin.depth / 1000, dist, ["P"])[0].time
         assert doc["Ptime"] == pytest.approx(ptime, abs=0.001) and doc["t0_shift"] == doc["Ptime"]
-        assert doc["epicentral_distance"] == pytest.approx(dist, abs=1e-9) and doc["epicentral_distance_method"] == "geodesic"
+        assert (
+            doc["epicentral_distance"] == pytest.approx(dist, abs=1e-9)
+            and doc["epicentral_distance_method"] == "geodesic"
+        )
         d = job_db.read_data(doc["_id"], collection="wf_TimeSeries")
         assert d.live and d.time_is_relative() and d.npts == 14001
         d.rtoa()
@@ -108,7 +117,9 @@ def test_rerun_protection_and_overwrite(spark, job_db):
     runs = {rec["_id"]: rec for rec in job_db["jobs"].find({"data_tag": "again"})}
     assert runs[first.run_id]["status"] == runs[r.run_id]["status"] == "succeeded"
     assert [rec["status"] for rec in runs.values()].count("failed") == 1  # the refused rerun is on record too
-    assert runs[r.run_id]["counts"]["stored"] == 9 and runs[r.run_id]["application_id"] == spark.sparkContext.applicationId
+    assert (
+        runs[r.run_id]["counts"]["stored"] == 9 and runs[r.run_id]["application_id"] == spark.sparkContext.applicationId
+    )
     assert job_db["tag_locks"].count_documents({"_id": "again"}) == 0  # released
 
 
@@ -134,17 +145,31 @@ def test_distributed_read_of_saved_windows_by_tag(spark, job_db):
     from sparkseis.spark import read_distributed_data
 
     job(spark, "--output-tag", "reread")
-    data = read_distributed_data(job_db, collection="wf_TimeSeries", data_tag="reread", npartitions=3,
-                                 spark_context=spark.sparkContext).collect()  # fmt: skip
+    data = read_distributed_data(
+        job_db, collection="wf_TimeSeries", data_tag="reread", npartitions=3, spark_context=spark.sparkContext
+    ).collect()
     assert len(data) == 6
     assert all(d.live and d.time_is_relative() and d.npts == 14001 and d["data_tag"] == "reread" for d in data)
-    assert {d["wf_TimeSeries_id"] for d in data} == {doc["_id"] for doc in job_db["wf_TimeSeries"].find({"data_tag": "reread"})}
+    assert {d["wf_TimeSeries_id"] for d in data} == {
+        doc["_id"] for doc in job_db["wf_TimeSeries"].find({"data_tag": "reread"})
+    }
 
 
 def test_step_times_come_from_the_workers(spark, job_db):
     r = job(spark, "--output-tag", "timed", "--time-steps", "--overwrite")
     steps = r.step_ms
-    chain = ["query", "decode", "match", "detrend", "set_Ptime", "cut_for_window", "resample", "shift_by_Ptime", "WindowData", "save"]
+    chain = [
+        "query",
+        "decode",
+        "match",
+        "detrend",
+        "set_Ptime",
+        "cut_for_window",
+        "resample",
+        "shift_by_Ptime",
+        "WindowData",
+        "save",
+    ]
     assert list(steps) == chain  # reported in the order a datum meets the steps
     for name in chain[3:]:
         assert steps[name] > 0, name

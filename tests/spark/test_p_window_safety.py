@@ -110,13 +110,31 @@ def test_killed_python_worker_costs_a_retry_not_data(spark, safe_db, tmp_path):
 
 def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipped_db, tmp_path):
     """SIGKILL spark-submit while it saves; --resume completes the run exactly."""
-    job, env = spark_submit("local[1]", "--db", shipped_db.name, "--mongo-uri", embedded_server.uri, "--t0offset", "0",
-                            "--tolerance", "400", "--output-tag", "resumed", "--partitions", "45", event_log_dir=tmp_path)  # fmt: skip
-    proc = subprocess.Popen(job, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    job, env = spark_submit(
+        "local[1]",
+        "--db",
+        shipped_db.name,
+        "--mongo-uri",
+        embedded_server.uri,
+        "--t0offset",
+        "0",
+        "--tolerance",
+        "400",
+        "--output-tag",
+        "resumed",
+        "--partitions",
+        "45",
+        event_log_dir=tmp_path,
+    )
+    proc = subprocess.Popen(
+        job, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     written = 0
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
-        written = shipped_db.wf_TimeSeries.count_documents({"data_tag": "resumed"}) + shipped_db.cemetery.count_documents({"data_tag": "resumed"})
+        written = shipped_db.wf_TimeSeries.count_documents(
+            {"data_tag": "resumed"}
+        ) + shipped_db.cemetery.count_documents({"data_tag": "resumed"})
         if written >= 5:
             os.killpg(proc.pid, signal.SIGKILL)  # the driver and everything it started
             break
@@ -130,7 +148,9 @@ def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipp
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"run {run['_id']}" in out.stdout
     assert_one_record_per_input(shipped_db, run["_id"], [d["_id"] for d in shipped_db.wf_miniseed.find({}, {"_id": 1})])
-    docs = list(shipped_db.wf_TimeSeries.find({"data_tag": "resumed"})) + list(shipped_db.cemetery.find({"data_tag": "resumed"}))
+    docs = list(shipped_db.wf_TimeSeries.find({"data_tag": "resumed"})) + list(
+        shipped_db.cemetery.find({"data_tag": "resumed"})
+    )
     assert {d["run_id"] for d in docs} == {run["_id"]}
     assert shipped_db.jobs.find_one({"_id": run["_id"]})["status"] == "succeeded"
 
@@ -145,8 +165,22 @@ def test_stopped_database_fails_fast_in_one_line_then_resume_completes(data_dir,
     try:
         client = Client(server.uri)
         import_folder(client["outage"], data_dir)
-        job, env = spark_submit("local[1,4]", "--db", "outage", "--mongo-uri", server.uri, "--t0offset", "0",
-                                "--tolerance", "400", "--output-tag", "outage", "--partitions", "45", event_log_dir=tmp_path)  # fmt: skip
+        job, env = spark_submit(
+            "local[1,4]",
+            "--db",
+            "outage",
+            "--mongo-uri",
+            server.uri,
+            "--t0offset",
+            "0",
+            "--tolerance",
+            "400",
+            "--output-tag",
+            "outage",
+            "--partitions",
+            "45",
+            event_log_dir=tmp_path,
+        )
         proc = subprocess.Popen(job, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         db = client["outage"]
         deadline = time.monotonic() + 300
@@ -172,7 +206,11 @@ def test_stopped_database_fails_fast_in_one_line_then_resume_completes(data_dir,
         run = db.jobs.find_one({"data_tag": "outage"})
         assert run["status"] == "succeeded"
         assert_one_record_per_input(db, run["_id"], [d["_id"] for d in db.wf_miniseed.find({}, {"_id": 1})])
-        assert db.wf_TimeSeries.count_documents({"data_tag": "outage"}) + db.cemetery.count_documents({"data_tag": "outage"}) == 45
+        assert (
+            db.wf_TimeSeries.count_documents({"data_tag": "outage"})
+            + db.cemetery.count_documents({"data_tag": "outage"})
+            == 45
+        )
     finally:
         server.stop()
 

@@ -18,13 +18,19 @@ def _save_inputs(db, n: int, tmp_path) -> None:
     rng = np.random.default_rng(n)
     sink = db.sink("input", "file", str(tmp_path), batch_size=500)
     for i in range(n):
-        d = TimeSeries(rng.normal(size=50), 1.0e9 + i, 0.05, {"net": "XX", "sta": f"S{i:04d}", "chan": "BHZ", "_source_key": i})
+        d = TimeSeries(
+            rng.normal(size=50), 1.0e9 + i, 0.05, {"net": "XX", "sta": f"S{i:04d}", "chan": "BHZ", "_source_key": i}
+        )
         sink.add(d)
     sink.close()
 
 
 def _outputs_by_parent(db, tag: str) -> list:
-    return sorted(str(d["parent_id"]) for coll in ("wf_TimeSeries", "cemetery") for d in db[coll].find({"data_tag": tag}, {"parent_id": 1}))
+    return sorted(
+        str(d["parent_id"])
+        for coll in ("wf_TimeSeries", "cemetery")
+        for d in db[coll].find({"data_tag": tag}, {"parent_id": 1})
+    )
 
 
 @pytest.mark.parametrize("n, npartitions", [(5, 5), (2000, 16)])
@@ -33,13 +39,23 @@ def test_reading_and_saving_one_collection_gives_one_output_per_input(spark, fre
     _save_inputs(db, n, tmp_path)
     for run in range(3):  # each run reads everything there is, its predecessors' outputs included
         planned = sorted(str(d["_id"]) for d in db.wf_TimeSeries.find({}, {"_id": 1}))
-        rdd = read_distributed_data(db, collection="wf_TimeSeries", npartitions=npartitions, spark_context=spark.sparkContext)
-        saved = write_distributed_data(rdd.map(stage(detrend)), db, data_tag=f"save_number_{run}", storage_mode="file",
-                                       output_dir=str(tmp_path), batch_size=7)  # fmt: skip
+        rdd = read_distributed_data(
+            db, collection="wf_TimeSeries", npartitions=npartitions, spark_context=spark.sparkContext
+        )
+        saved = write_distributed_data(
+            rdd.map(stage(detrend)),
+            db,
+            data_tag=f"save_number_{run}",
+            storage_mode="file",
+            output_dir=str(tmp_path),
+            batch_size=7,
+        )
         assert _outputs_by_parent(db, f"save_number_{run}") == planned
         assert saved.report.live == len(planned) and saved.report.dead == 0
         assert len(saved) == len(planned) and len(set(saved)) == len(planned) and None not in saved
-        back = read_distributed_data(db, collection="wf_TimeSeries", data_tag=f"save_number_{run}", spark_context=spark.sparkContext)
+        back = read_distributed_data(
+            db, collection="wf_TimeSeries", data_tag=f"save_number_{run}", spark_context=spark.sparkContext
+        )
         assert back.count() == len(planned)
 
 
@@ -72,7 +88,9 @@ def test_another_process_inserting_during_the_read_changes_nothing(spark, fresh_
             time.sleep(0.002)  # keep the read going while the other process inserts
             return d
 
-        write_distributed_data(rdd.map(slow), db, data_tag="while_inserting", storage_mode="file", output_dir=str(tmp_path))
+        write_distributed_data(
+            rdd.map(slow), db, data_tag="while_inserting", storage_mode="file", output_dir=str(tmp_path)
+        )
     finally:
         inserter.kill()
         inserter.wait()

@@ -11,7 +11,9 @@ from sparkseis.spark import read_distributed_data, stage, write_distributed_data
 @pytest.mark.parametrize("query", [None, {"sta": "PB01"}, {"chan": "BHZ"}])
 def test_every_document_read_exactly_once(spark, shipped_db, npartitions, query):
     expected = sorted(str(d["_id"]) for d in shipped_db["wf_miniseed"].find(query or {}, {"_id": 1}))
-    rdd = read_distributed_data(shipped_db, query, collection="wf_miniseed", npartitions=npartitions, spark_context=spark.sparkContext)
+    rdd = read_distributed_data(
+        shipped_db, query, collection="wf_miniseed", npartitions=npartitions, spark_context=spark.sparkContext
+    )
     assert rdd.getNumPartitions() == min(npartitions, len(expected))
     got = sorted(rdd.map(lambda d: str(d["wf_miniseed_id"])).collect())
     assert got == expected
@@ -60,7 +62,9 @@ def test_retried_task_leaves_no_duplicates(spark, shipped_db, tmp_path):
     assert r.outputs == r.stored == 45 and shipped_db["cemetery"].count_documents({"data_tag": "retry-dead"}) == 45
 
     marker.unlink()
-    live = read_distributed_data(shipped_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext).map(fail_first_attempt)
+    live = read_distributed_data(
+        shipped_db, collection="wf_miniseed", npartitions=2, spark_context=spark.sparkContext
+    ).map(fail_first_attempt)
     r = write_distributed_data(live, shipped_db, data_tag="retry-live", batch_size=2).report
     assert marker.exists() and r.live == 45
     docs = list(shipped_db["wf_TimeSeries"].find({"data_tag": "retry-live"}))
@@ -103,10 +107,12 @@ def test_database_methods_inside_map(spark, shipped_db):
     """db.read_data and db.save_data in a lambda: the Database travels and reconnects."""
     db = shipped_db
     ids = [d["_id"] for d in db.wf_miniseed.find({"sta": "113A"}, {"_id": 1})]
-    saved = (spark.sparkContext.parallelize(ids, 2)
-             .map(lambda i: db.read_data(i, collection="wf_miniseed"))
-             .map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0))
-             .map(lambda d: db.save_data(d, data_tag="in_map"))
-             .collect())  # fmt: skip
+    saved = (
+        spark.sparkContext.parallelize(ids, 2)
+        .map(lambda i: db.read_data(i, collection="wf_miniseed"))
+        .map(lambda d: WindowData(d, d.t0 + 10.0, d.t0 + 20.0))
+        .map(lambda d: db.save_data(d, data_tag="in_map"))
+        .collect()
+    )
     assert len(saved) == 3 and all(s["live"] for s in saved)
     assert db.wf_TimeSeries.count_documents({"data_tag": "in_map"}) == 3

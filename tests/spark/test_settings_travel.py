@@ -19,5 +19,7 @@ def test_a_task_saves_where_the_drivers_settings_say(spark, embedded_server, tmp
     ids = spark.sparkContext.parallelize(range(4), 2).map(save).collect()
     docs = list(db.wf_TimeSeries.find({"_id": {"$in": ids}}))
     assert len(docs) == 4
-    assert {d["storage_mode"] for d in docs} == {"file"} and {d["dir"] for d in docs} == {str(tmp_path / "driver-folder" / "travel")}
+    assert {d["storage_mode"] for d in docs} == {"file"} and {d["dir"] for d in docs} == {
+        str(tmp_path / "driver-folder" / "travel")
+    }
     assert not (tmp_path / "not-here").exists()
