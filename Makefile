@@ -33,7 +33,7 @@ demo: import
 test: $(STAMP)
 	$(BIN)/ruff check sparkseis tests jobs benchmarks
 	$(BIN)/ruff format --check sparkseis tests jobs benchmarks
-	$(SPARK_ENV) $(BIN)/python -m pytest -q --doctest-modules sparkseis/core sparkseis/algorithms tests
+	$(SPARK_ENV) $(BIN)/python -m pytest -q --doctest-modules sparkseis/core sparkseis/algorithms sparkseis/db/normalize.py sparkseis/client.py sparkseis/report.py tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/traveltime_bench.py

@@ -33,7 +33,11 @@ _SECRET_OPTION = re.compile(r"(password|secret|token|authmechanismproperties)", 
 def redact_uri(uri: str) -> str:
     """The URI with its user:password and any secret-bearing options replaced by '***' (safe to
     print or log). The credentials end at the last '@' before the options, so a password holding
-    '@' or '/' is masked whole."""
+    '@' or '/' is masked whole.
+
+    >>> redact_uri("mongodb://seis:secret@db.example.org:27017/?authSource=admin")
+    'mongodb://***@db.example.org:27017/?authSource=admin'
+    """
     m = re.match(r"^(mongodb(?:\+srv)?://)(.*)$", uri or "", re.DOTALL)
     if not m:
         return uri
@@ -74,6 +78,10 @@ class Client(pymongo.MongoClient):
     server (started here if it is not running). The server is pinged within timeout_s
     (default from conf, 5 s); failure is one DatabaseConnectionError naming the host.
     settings: sparkseis' settings (default: read now); `client.settings` keeps them.
+
+    >>> db = Client().get_database("getting_started")  # doctest: +SKIP
+    >>> db.wf_miniseed.count_documents({})  # doctest: +SKIP
+    45
     """
 
     def __init__(

@@ -58,6 +58,9 @@ def _set_rate(d: BasicSeismic, data: np.ndarray, dt: float) -> BasicSeismic:
 class ScipyResampler(_Resampler):
     """FFT resampling (scipy.signal.resample) to `sampling_rate` samples/s; t0 unchanged.
 
+    >>> ScipyResampler(20.0).samprate, ScipyResampler(20.0).dt
+    (20.0, 0.05)
+
     npts_out = int((endtime - t0 + dt) * rate), computed in that order as MsPASS does: on epoch
     times the subtraction rounds, and the integer part must come out the same.
     """
@@ -74,7 +77,13 @@ class ScipyResampler(_Resampler):
 class ScipyDecimator(_Resampler):
     """Anti-alias and decimate (scipy.signal.decimate, one call with the whole factor, as MsPASS)
     by the integer factor from the datum's rate to `sampling_rate`; npts_out = ceil(npts/q),
-    t0 unchanged. Data whose rate is not an integer multiple of the target are killed."""
+    t0 unchanged. Data whose rate is not an integer multiple of the target are killed.
+
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> d = ScipyDecimator(20.0).resample(TimeSeries(np.zeros(1001), 0.0, 0.025))
+    >>> d.live, d.npts, d.dt
+    (True, 501, 0.05)"""
 
     def __init__(self, sampling_rate: float, n: int | None = None, ftype: str = "iir", zero_phase: bool = True):
         super().__init__(sampling_rate)
@@ -122,8 +131,21 @@ def _check_pair(decimator: ScipyDecimator, resampler: ScipyResampler) -> None:
 
 @seismic_function(validate=_check_pair)
 def resample(d: BasicSeismic, decimator: ScipyDecimator, resampler: ScipyResampler) -> BasicSeismic:
-    """Bring d to the common target rate: untouched at factor 1, the decimator at an integer
-    factor > 1, the FFT resampler otherwise (MsPASS's rule)."""
+    """Bring d to the target rate (samples/s) of a decimator and resampler pair (MsPASS's rule).
+
+    Untouched when the old/new ratio is 1; decimated (anti-alias filter, npts = ceil(npts/q))
+    when it is an integer q > 1; FFT-resampled (npts = int(npts * dt_old * rate_new))
+    otherwise. t0 is kept; dt and sampling_rate follow. A mismatched pair is a SeismicError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> raw = TimeSeries(np.random.default_rng(0).normal(size=4001), 0.0, 0.025)  # 40 samples/s
+    >>> d = resample(raw, ScipyDecimator(20.0), ScipyResampler(20.0))
+    >>> d.npts, d.dt, d["sampling_rate"]
+    (2001, 0.05, 20.0)
+    """
     q = decimator.dec_factor(d)
     if q == 1:
         return d

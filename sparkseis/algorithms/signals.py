@@ -30,7 +30,15 @@ def _check_detrend(type: str = "constant", **options) -> None:
 @seismic_function(validate=_check_detrend)
 def detrend(d: BasicSeismic, type: str = "constant", **options) -> BasicSeismic:
     """Remove the mean ("constant"/"demean"), a line ("linear"), the end-to-end line ("simple"),
-    a polynomial (order=) or a spline (order=, dspline=), as ObsPy's Trace.detrend does."""
+    a polynomial (order=) or a spline (order=, dspline=), as ObsPy's Trace.detrend does.
+
+    The samples change in place; the datum is returned.
+
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> detrend(TimeSeries(np.array([1.0, 2.0, 3.0]), 0.0, 1.0)).data
+    array([-1.,  0.,  1.])
+    """
     if type in ("constant", "demean"):
         d.data -= d.data.mean(axis=-1, keepdims=True)
     elif type == "linear":
@@ -62,9 +70,16 @@ def _check_filter(type: str = "bandpass", **options) -> None:
 
 @seismic_function(validate=_check_filter)
 def filter(d: BasicSeismic, type: str = "bandpass", **options) -> BasicSeismic:
-    """ObsPy's obspy.signal.filter: Butterworth bandpass/bandstop/lowpass/highpass (freq or
-    freqmin/freqmax in Hz, corners, zerophase) and the Chebyshev-II lowpass_cheby_2 (freq in Hz,
-    maxorder)."""
+    """Filter in place with ObsPy's obspy.signal.filter: Butterworth bandpass/bandstop/lowpass/
+    highpass (freq or freqmin/freqmax in Hz, corners, zerophase) and the Chebyshev-II
+    lowpass_cheby_2 (freq in Hz, maxorder). Missing or non-positive frequencies raise ArgumentError.
+
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> d = filter(TimeSeries(np.ones(100), 0.0, 0.01), type="highpass", freq=1.0, zerophase=True)
+    >>> bool(abs(d.data[50]) < 0.1)
+    True
+    """
     import obspy.signal.filter as obspy_filter  # here: see detrend
 
     func = getattr(obspy_filter, type)
@@ -91,7 +106,14 @@ def taper(
     max_length: float | None = None,
     side: str = "both",
 ) -> BasicSeismic:
-    """Taper the ends as ObsPy's Trace.taper does (max_length in s)."""
+    """Taper the ends in place as ObsPy's Trace.taper does (max_percentage of the length on
+    each side, max_length in s).
+
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> taper(TimeSeries(np.ones(100), 0.0, 0.01), 0.1).data[0]
+    np.float64(0.0)
+    """
     from obspy import Trace
 
     for row in _rows(d):

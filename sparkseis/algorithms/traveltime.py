@@ -99,6 +99,10 @@ class TravelTimeCalculator:
 
     Pickles to its model name and settings only; the TauP model and the per-depth branch
     cache are rebuilt lazily in whatever process uses it (one Spark worker builds it once).
+
+    >>> tt = TravelTimeCalculator("iasp91").travel_time(10.0, 30.0, ("P",))  # depth km, distance deg
+    >>> round(tt, 1)  # TauPyModel('iasp91').get_travel_times(10.0, 30.0, ['P'])[0].time: 368.73
+    368.7
     """
 
     def __init__(self, model: str = "iasp91", max_cached_depths: int = 4096):
@@ -209,6 +213,10 @@ def epicentral_distance(
     as the MsPASS tutorial computes it; geocentric: great-circle arc between geocentric
     latitudes; spherical: great-circle arc between geographic latitudes (locations2degrees).
     Azimuths are always the WGS84 geodesic ones.
+
+    >>> delta, az, baz = epicentral_distance(0.0, 0.0, 0.0, 30.0)
+    >>> round(delta, 4), round(az, 1), round(baz, 1)
+    (30.0336, 90.0, 270.0)
     """
     metres, esaz, seaz = gps2dist_azimuth(src_lat, src_lon, sta_lat, sta_lon)
     if method == "geodesic":
@@ -257,9 +265,33 @@ def set_Ptime(
     is recorded as epicentral_distance_method), esaz and seaz (deg), from source_lat/lon/
     depth(km)/time and channel_lat/lon (else site_lat/lon).
 
-    model: a TauP model name (default iasp91), an obspy TauPyModel, a TravelTimeCalculator or a
-    Spark broadcast of one; all are answered by the calculator of that model. Missing
-    coordinates or no arrival kill the datum with the reason.
+    Parameters
+    ----------
+    model : str, TauPyModel or TravelTimeCalculator
+        Default iasp91; all are answered by the calculator of that model (a Spark broadcast of
+        one is resolved by `stage`).
+    Ptimekey : str
+        The metadata key set (UTC epoch s).
+    phases : tuple of str or "p,P"
+        TauP phases whose earliest arrival is P (default "P", the tutorial's).
+    use_pdiff : bool
+        Add Pdiff beyond the P range.
+    distance : {"geodesic", "geocentric", "spherical"}
+        How epicentral distance is measured (see epicentral_distance).
+
+    Returns
+    -------
+    The datum; missing coordinates or no arrival kill it with the reason.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> md = {"source_lat": 0.0, "source_lon": 0.0, "source_depth": 10.0, "source_time": 1000.0,
+    ...       "channel_lat": 0.0, "channel_lon": 30.0}
+    >>> d = set_Ptime(TimeSeries(np.zeros(10), 1000.0, 1.0, md))
+    >>> round(d["Ptime"] - 1000.0, 1), round(d["epicentral_distance"], 2)
+    (369.0, 30.03)
     """
     calculator = as_calculator(model)
     phase_list = _phase_list(phases, use_pdiff)
@@ -294,5 +326,11 @@ def set_Ptime(
 
 
 def shift_by_Ptime(d: BasicSeismic, Ptimekey: str = "Ptime") -> BasicSeismic:
-    """ator to the P time: time 0 becomes the P arrival (a datum without it is killed)."""
+    """ator to the P time: time 0 becomes the P arrival (a datum without it is killed).
+
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> shift_by_Ptime(TimeSeries(np.zeros(10), 1000.0, 1.0, {"Ptime": 1004.0})).t0
+    -4.0
+    """
     return ator(d, Ptimekey)

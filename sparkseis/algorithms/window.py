@@ -43,13 +43,36 @@ def WindowData(
     short_segment_handling: str = "kill",
     log_recoverable_errors: bool = True,
 ) -> BasicSeismic:
-    """Cut [win_start, win_end] s (or a TimeWindow), moved by t0shift (seconds, or the metadata
-    key holding them, e.g. "Ptime"), keeping the sample grid.
+    """Cut a time window out of a datum on its own sample grid (MsPASS's WindowData).
 
-    Output t0 = t0 + is*dt with is = sample_number(start) and npts = round((end-start)/dt) + 1
-    (rounding half away from zero, as MsPASS). A window wholly outside the data kills in every
-    mode; one partly outside kills ("kill"), is clipped to the data ("truncate") or zero-filled
-    ("pad"). The window is a new datum; a kill marks the input, as MsPASS does.
+    Parameters
+    ----------
+    d : TimeSeries or Seismogram
+    win_start, win_end : float
+        Window start and end (s), in the datum's time (relative or epoch); or a TimeWindow as
+        win_start and no win_end.
+    t0shift : float or str, optional
+        Seconds added to both ends, or the metadata key holding them (e.g. "Ptime").
+    short_segment_handling : {"kill", "truncate", "pad"}
+        A window partly outside the data kills the datum, is clipped to the data, or is
+        zero-filled. A window wholly outside kills in every mode; an unknown mode kills too.
+    log_recoverable_errors : bool
+        Log a Complaint when a window is truncated or padded.
+
+    Returns
+    -------
+    A new datum: t0 = t0 + i*dt with i = sample_number(start), npts = round((end - start)/dt) + 1
+    (halves rounded away from zero, as MsPASS); or the input, killed with the reason.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> w = WindowData(TimeSeries(np.arange(1000.0), 0.0, 0.01), 2.0, 3.0)
+    >>> w.npts, w.t0, float(w.data[0])
+    (101, 2.0, 200.0)
+    >>> WindowData(TimeSeries(np.arange(1000.0), 0.0, 0.01), 20.0, 30.0).live
+    False
     """
     if short_segment_handling not in _MODES:  # MsPASS: the datum dies saying so, the call does not raise
         d.kill_with("WindowData", f"short_segment_handling must be one of {_MODES}, got {short_segment_handling!r}")

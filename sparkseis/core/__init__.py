@@ -10,6 +10,7 @@ from sparkseis.core.errors import (
     MetadataKeyError,
     SeismicError,
     SparkseisError,
+    UserMistake,
 )
 from sparkseis.core.metadata import Metadata
 from sparkseis.core.seismic import BasicSeismic, Seismogram, TimeReferenceType, TimeSeries
@@ -32,4 +33,5 @@ __all__ = [
     "TimeSeries",
     "TimeSeriesEnsemble",
     "TimeWindow",
+    "UserMistake",
 ]

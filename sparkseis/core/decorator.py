@@ -42,6 +42,18 @@ def seismic_function(validate: Callable[..., None] | None = None, name: str | No
       name (or `name`); the (dead) datum is returned.
     - a programming error (TypeError, AttributeError, NameError..., a Fatal SeismicError)
       propagates: the call is wrong for every datum, so the run must stop and say so.
+
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> @seismic_function()
+    ... def halve(d, at):
+    ...     if at > d.npts:
+    ...         raise ValueError(f"no sample {at}")
+    ...     d.data = d.data[:at]
+    ...     return d
+    >>> d = halve(TimeSeries(np.zeros(4), 0.0, 1.0), 9)
+    >>> d.live, d.elog[0].message
+    (False, 'ValueError: no sample 9')
     """
 
     def wrap(func: Callable) -> Callable:

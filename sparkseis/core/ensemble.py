@@ -43,10 +43,25 @@ class _Ensemble(Metadata):
 
 
 class TimeSeriesEnsemble(_Ensemble):
+    """TimeSeries members with shared metadata; processing functions apply to each member.
+
+    >>> import numpy as np
+    >>> e = TimeSeriesEnsemble([TimeSeries(np.zeros(3), 0.0, 1.0)], {"source_id": 7})
+    >>> len(e), e["source_id"], e.live
+    (1, 7, True)
+    """
+
     __slots__ = ()
     member_type = TimeSeries
 
 
 class SeismogramEnsemble(_Ensemble):
+    """Seismogram members with shared metadata.
+
+    >>> import numpy as np
+    >>> len(SeismogramEnsemble([Seismogram(np.zeros((3, 4)), 0.0, 1.0)]))
+    1
+    """
+
     __slots__ = ()
     member_type = Seismogram

@@ -9,7 +9,11 @@ from typing import NamedTuple
 
 
 class ErrorSeverity(IntEnum):
-    """How bad a logged problem is; a lower value is worse (MsPASS's order)."""
+    """How bad a logged problem is; a lower value is worse (MsPASS's order).
+
+    >>> ErrorSeverity.Fatal < ErrorSeverity.Invalid < ErrorSeverity.Complaint
+    True
+    """
 
     Fatal = 0
     Invalid = 1
@@ -20,7 +24,11 @@ class ErrorSeverity(IntEnum):
 
 
 class LogEntry(NamedTuple):
-    """One error-log entry: which algorithm, what happened, how bad."""
+    """One error-log entry: which algorithm, what happened, how bad.
+
+    >>> LogEntry("WindowData", "outside the data", ErrorSeverity.Invalid).badness.name
+    'Invalid'
+    """
 
     algorithm: str
     message: str
@@ -33,11 +41,20 @@ class LogEntry(NamedTuple):
 
 
 class SparkseisError(Exception):
-    """The base of every exception sparkseis defines."""
+    """The base of every exception sparkseis defines.
+
+    >>> issubclass(ArgumentError, SparkseisError) and issubclass(ArgumentError, ValueError)
+    True
+    """
 
 
 class SeismicError(SparkseisError):
-    """An error raised by sparkseis code, carrying a message and a severity (MsPASSError's shape)."""
+    """An error raised by sparkseis code, carrying a message and a severity (MsPASSError's shape).
+
+    >>> err = SeismicError("bad window", "Invalid")
+    >>> err.message, err.severity.name
+    ('bad window', 'Invalid')
+    """
 
     def __init__(self, message: str = "", severity: ErrorSeverity | str = ErrorSeverity.Fatal):
         super().__init__(message)
@@ -51,11 +68,25 @@ class UserMistake(SparkseisError):
 
 
 class ArgumentError(UserMistake, ValueError):
-    """A caller passed arguments that can never work (raised, never turned into a kill)."""
+    """A caller passed arguments that can never work (raised, never turned into a kill).
+
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> from sparkseis.algorithms import WindowData
+    >>> try:
+    ...     WindowData(TimeSeries(np.zeros(3), 0.0, 1.0), 2.0, 1.0)
+    ... except ArgumentError as err:
+    ...     print(err)
+    WindowData: window end (1.0 s) must be after start (2.0 s)
+    """
 
 
 class ArgumentTypeError(ArgumentError, TypeError):
-    """An argument of the wrong type (a TypeError too, where MsPASS raises one)."""
+    """An argument of the wrong type (a TypeError too, where MsPASS raises one).
+
+    >>> issubclass(ArgumentTypeError, TypeError)
+    True
+    """
 
 
 class JobError(UserMistake):
@@ -95,14 +126,31 @@ class SnapshotMissingError(SparkseisError, RuntimeError):
 
 
 class MetadataKeyError(SparkseisError, KeyError):
-    """A metadata key was read that the header does not define."""
+    """A metadata key was read that the header does not define.
+
+    >>> from sparkseis.core.metadata import Metadata
+    >>> try:
+    ...     Metadata({"sta": "AB"})["net"]
+    ... except MetadataKeyError as err:
+    ...     print(err)
+    metadata key 'net' is not defined
+    """
 
     def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
         return str(self.args[0]) if self.args else "undefined metadata key"
 
 
 class ErrorLogger:
-    """An ordered list of `LogEntry`; logging never kills a datum."""
+    """An ordered list of `LogEntry`; logging never kills a datum.
+
+    >>> elog = ErrorLogger()
+    >>> elog.log_error("detrend", "odd samples", ErrorSeverity.Complaint)
+    1
+    >>> elog.log_error(SeismicError("worse", ErrorSeverity.Invalid))
+    2
+    >>> [e.message for e in elog.worst_errors()]
+    ['worse']
+    """
 
     __slots__ = ("_entries",)
 

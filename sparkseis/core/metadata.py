@@ -11,6 +11,11 @@ from sparkseis.core.errors import MetadataKeyError
 class Metadata:
     """Named attributes of a datum or ensemble (`d["sta"]`, `d.is_defined("sta")`).
 
+    >>> md = Metadata({"sta": "AB"})
+    >>> md.put("chan", "BHZ")
+    >>> md.is_defined("chan"), md.get("net", "none"), sorted(md.keys())
+    (True, 'none', ['chan', 'sta'])
+
     A subclass may serve some keys from its own attributes instead of storing them
     (`_served`: key -> (getter, setter)), so that such a key can never disagree with the object.
     """

@@ -18,7 +18,12 @@ def round_half_away(x: float) -> int:
 
 
 class TimeReferenceType(Enum):
-    """Whether a datum's t0 is an epoch time (UTC) or relative to some event."""
+    """Whether a datum's t0 is an epoch time (UTC) or relative to some event; the value is the
+    header's and the stored documents' `time_standard`.
+
+    >>> TimeReferenceType("Relative") is TimeReferenceType.Relative
+    True
+    """
 
     UTC = "UTC"
     Relative = "Relative"
@@ -28,6 +33,12 @@ class BasicSeismic(Metadata):
     """Time axis, live flag, header and error log shared by TimeSeries and Seismogram.
 
     time(i) = t0 + i*dt (s); endtime = t0 + (npts-1)*dt; sample_number(t) = round((t-t0)/dt).
+
+    >>> import numpy as np
+    >>> d = TimeSeries(np.zeros(3), 0.0, 1.0)
+    >>> d.kill_with("mine", "no good")
+    >>> d.dead(), d.elog[0].message
+    (True, 'no good')
     """
 
     __slots__ = ("data", "t0", "dt", "live", "tref", "t0shift", "elog")
@@ -285,7 +296,19 @@ BasicSeismic._served = {
 
 
 class TimeSeries(BasicSeismic):
-    """One channel of samples (float64) on a regular time grid."""
+    """One channel of samples (float64) on a regular time grid, with a header and an error log.
+
+    time(i) = t0 + i*dt (s); endtime() = t0 + (npts-1)*dt; header keys that describe the
+    samples (npts, delta, sampling_rate, starttime, endtime, time_standard) are answered by
+    the object, so they never go stale.
+
+    >>> import numpy as np
+    >>> d = TimeSeries(np.arange(1000.0), 10.0, 0.01, {"sta": "AB"})
+    >>> d.npts, round(d.endtime(), 6), d.sample_number(10.0251), d["sampling_rate"]
+    (1000, 19.99, 3, 100.0)
+    >>> TimeSeries(100).npts, TimeSeries(100).live       # MsPASS's form: 100 zeros, dead
+    (100, False)
+    """
 
     __slots__ = ()
     components = None
@@ -318,7 +341,12 @@ class TimeSeries(BasicSeismic):
 
 
 class Seismogram(BasicSeismic):
-    """Three-component samples shaped (3, npts) on one time grid."""
+    """Three-component samples shaped (3, npts) on one time grid.
+
+    >>> import numpy as np
+    >>> Seismogram(np.zeros((3, 50)), 0.0, 0.05).npts
+    50
+    """
 
     __slots__ = ()
     components = 3

@@ -6,7 +6,11 @@ from typing import Any
 
 
 class TimeWindow:
-    """start and end times (s, epoch or relative); `TimeWindow(other)` copies."""
+    """start and end times (s, epoch or relative); `TimeWindow(other)` copies.
+
+    >>> TimeWindow(-100.0, 600.0).length(), TimeWindow(0.0, 1.0).shift(5.0)
+    (700.0, TimeWindow(5.0, 6.0))
+    """
 
     __slots__ = ("start", "end")
 

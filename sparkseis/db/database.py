@@ -79,6 +79,10 @@ class Database(MongoDatabase):
 
     `client.get_database("getting_started")`. Pickles to (its Client, name): in a Spark task it
     arrives on that worker's shared connection, so `db.save_data` works inside `map`.
+
+    >>> d = db.read_data(db.wf_miniseed.find_one({})["_id"], collection="wf_miniseed")  # doctest: +SKIP
+    >>> db.save_data(d, data_tag="copy")["is_live"]  # doctest: +SKIP
+    True
     """
 
     def __repr__(self) -> str:

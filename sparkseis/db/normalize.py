@@ -142,7 +142,18 @@ def _check_matcher(matcher: Any, kill_on_failure: bool = True) -> None:
 @seismic_function(validate=_check_matcher)
 def normalize(d: BasicSeismic, matcher: Any, kill_on_failure: bool = True) -> BasicSeismic:
     """Copy the matched attributes into d (with the matcher's log entries); no match kills d
-    (or only logs, if asked). Any object with MsPASS's find_one serves as matcher."""
+    (or only logs, if asked). Any object with MsPASS's find_one serves as matcher.
+
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> sites = [{"_id": 1, "net": "XX", "sta": "AB", "lat": 45.0, "lon": 7.0, "elev": 0.3}]
+    >>> m = EqualityMatcher(collection="site", documents=sites, match_keys={"sta": "sta"})
+    >>> d = normalize(TimeSeries(np.zeros(3), 0.0, 1.0, {"sta": "AB"}), m)
+    >>> d["site_lat"], d["site_id"]
+    (45.0, 1)
+    >>> normalize(TimeSeries(np.zeros(3), 0.0, 1.0, {"sta": "ZZ"}), m).live
+    False
+    """
     md, elog = matcher.find_one(d)
     algorithm = getattr(matcher, "name", type(matcher).__name__)
     entries = list(elog) if elog is not None else []
@@ -193,7 +204,14 @@ class _CachedMatcher(Matcher):
 
 
 class ObjectIdMatcher(_CachedMatcher):
-    """Match d[id_key] (default "<collection>_id") to a document's _id."""
+    """Match d[id_key] (default "<collection>_id") to a document's _id.
+
+    >>> m = ObjectIdMatcher(collection="channel", documents=[{"_id": 3, "lat": 1.0, "lon": 2.0, "elev": 0.0,
+    ...                                                     "hang": 0.0, "vang": 0.0}])
+    >>> md, elog = m(Metadata({"channel_id": 3}))
+    >>> md["channel_lat"], elog
+    (1.0, None)
+    """
 
     def __init__(
         self,
@@ -243,6 +261,14 @@ class MiniseedMatcher(_CachedMatcher):
 
     time is d.t0, or d[time_key] when given. The newest epoch that holds the time wins;
     several matches also log a Complaint.
+
+    >>> chans = [{"_id": 5, "net": "XX", "sta": "AB", "chan": "BHZ", "loc": "", "lat": 1.0, "lon": 2.0, "elev": 0.0,
+    ...           "hang": 0.0, "vang": 0.0, "starttime": 0.0, "endtime": 1e10}]
+    >>> import numpy as np
+    >>> from sparkseis import TimeSeries
+    >>> d = TimeSeries(np.zeros(3), 1.5e9, 1.0, {"net": "XX", "sta": "AB", "chan": "BHZ", "loc": ""})
+    >>> MiniseedMatcher(documents=chans).find_one(d)[0]["channel_id"]
+    5
     """
 
     key_fields = ["net", "sta", "chan", "loc", "starttime", "endtime"]
@@ -290,7 +316,12 @@ class MiniseedMatcher(_CachedMatcher):
 
 class OriginTimeMatcher(_CachedMatcher):
     """Match the source whose origin time is nearest (d.t0 or d[data_time_key]) - t0offset,
-    within tolerance (s). Several within tolerance: the nearest wins, with a Complaint."""
+    within tolerance (s). Several within tolerance: the nearest wins, with a Complaint.
+
+    >>> sources = [{"_id": 9, "time": 1000.0, "lat": 0.0, "lon": 0.0, "depth": 10.0}]
+    >>> OriginTimeMatcher(documents=sources, t0offset=-300.0, tolerance=4.0).find_doc({"starttime": 701.0})["source_id"]
+    9
+    """
 
     def __init__(
         self,
@@ -328,7 +359,13 @@ class OriginTimeMatcher(_CachedMatcher):
 
 
 class EqualityMatcher(_CachedMatcher):
-    """Match documents whose fields equal the datum's: match_keys maps datum key -> document key."""
+    """Match documents whose fields equal the datum's: match_keys maps datum key -> document key.
+
+    >>> m = EqualityMatcher(collection="site", documents=[{"_id": 1, "sta": "AB", "lat": 4.0, "lon": 5.0, "elev": 0.0}],
+    ...                     match_keys={"station": "sta"})
+    >>> m.find_one(Metadata({"station": "AB"}))[0]["site_lat"]
+    4.0
+    """
 
     def __init__(
         self,

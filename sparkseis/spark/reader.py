@@ -177,9 +177,37 @@ def read_distributed_data(
 ) -> RDD:
     """An RDD with one TimeSeries per document of `collection` matching `query` (and data_tag).
 
-    query: a dict, a pymongo Cursor (its collection and filter are used; the driver does not pull
-    its documents) or None for all. collection: default the cursor's, else wf_TimeSeries (as
-    MsPASS). normalize: matchers or collection names (name: ObjectId match on `<name>_id`).
+    Parameters
+    ----------
+    data : Database
+        The database (MsPASS's first argument).
+    query : dict, pymongo Cursor or None
+        Which documents: a filter, a cursor (its collection and filter are used; the driver
+        does not pull its documents) or None for all.
+    collection : str, optional
+        Default: the cursor's, else wf_TimeSeries (as MsPASS).
+    normalize : list of matchers or collection names, optional
+        Applied to each datum on the workers (a name: ObjectId match on `<name>_id`).
+    data_tag : str, optional
+        Read only documents with this tag.
+    npartitions : int, optional
+        Read partitions (default: a multiple of the cores, up to 1,000 documents each).
+    spark_context : SparkContext, optional
+        Default: the active one.
+    scheduler, mode, load_history, batch_size, exclude_keys
+        MsPASS's; scheduler must be "spark", mode "promiscuous", load_history False.
+
+    Returns
+    -------
+    RDD of TimeSeries (dead ones say why in their error log).
+
+    Examples
+    --------
+    >>> rdd = read_distributed_data(db, db.wf_miniseed.find({"sta": "POKR"}), normalize=[MiniseedMatcher(db)],
+    ...                             spark_context=spark.sparkContext)  # doctest: +SKIP
+    >>> rdd.map(lambda d: d.live).countByValue()  # doctest: +SKIP
+    defaultdict(<class 'int'>, {True: 3})
+
     The read sees the collection as it was when this call planned it: the driver snapshots the
     matching ids in one streamed pass and splits them into npartitions (default: at least two per
     core, up to 1,000 waveforms each); each task fetches exactly its planned documents through its

@@ -80,6 +80,10 @@ def session(
     configured folder (conf/sparkseis.toml) for `sparkseis history start`.
     warm=True runs warm_workers with `model` once the session is up. settings: sparkseis'
     settings (default: read now, from conf/ and the environment).
+
+    >>> spark = session("local[2]", app_name="my notebook")  # doctest: +SKIP
+    >>> describe(spark)["ui"]  # doctest: +SKIP
+    'http://127.0.0.1:4040'
     """
     settings = settings or config.settings()
     if "PYSPARK_GATEWAY_PORT" in os.environ:
@@ -123,7 +127,11 @@ def session(
 
 
 def describe(spark: SparkSession) -> dict[str, str]:
-    """Where to watch the run: master, UI address, event log folder."""
+    """Where to watch the run: master, UI address, event log folder, application id.
+
+    >>> sorted(describe(spark))  # doctest: +SKIP
+    ['application_id', 'event_log', 'master', 'ui']
+    """
     sc = spark.sparkContext
     return {
         "master": sc.master,

@@ -128,6 +128,12 @@ def write_distributed_data(
     intact. Ids derive from the run and each datum's parent, so a retried task replaces what
     its failed attempt wrote. run: the job's RunRecord (default: this call records and locks
     its own run). timer: a step_timer (sparkseis.spark.stages) given the save time per datum.
+
+    Examples
+    --------
+    >>> ids = write_distributed_data(rdd, db, data_tag="my_windows", overwrite=True)  # doctest: +SKIP
+    >>> len(ids), ids.report.live, ids.report.dead, ids.report.killed_by  # doctest: +SKIP
+    (45, 42, 3, {'WindowData: window [#, #] s is partly outside the data span [#, #] s': 3})
     """
     rdd = data
     if not isinstance(rdd, RDD):
@@ -224,7 +230,11 @@ def write_distributed_data(
 
 def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> RunReport:
     """The tutorial's terminator: reduce each datum to its live flag (and reason) and count;
-    checks that every document read was counted."""
+    checks that every document read was counted.
+
+    >>> count_live(rdd).live  # doctest: +SKIP
+    42
+    """
 
     def summarize(data: Iterator[BasicSeismic]) -> Iterator[RunReport]:
         tally = RunReport()

@@ -20,6 +20,9 @@ class stage:  # noqa: N801 - reads like a function at the call site
     Arguments that are Spark Broadcast variables are replaced by their value on the worker,
     so a heavy helper (matcher cache, travel-time calculator) is shipped once per worker and
     built once per worker process, not once per task or datum.
+
+    >>> from sparkseis.algorithms import WindowData, detrend
+    >>> rdd.map(stage(detrend, type="constant")).map(stage(WindowData, -100.0, 600.0, t0shift="Ptime"))  # doctest: +SKIP
     """
 
     def __init__(self, func: Callable, *args: Any, **kwargs: Any):
