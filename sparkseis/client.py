@@ -79,9 +79,10 @@ class Client(pymongo.MongoClient):
     (default from conf, 5 s); failure is one DatabaseConnectionError naming the host.
     settings: sparkseis' settings (default: read now); `client.settings` keeps them.
 
-    >>> db = Client().get_database("getting_started")  # doctest: +SKIP
-    >>> db.wf_miniseed.count_documents({})  # doctest: +SKIP
-    45
+    For example (with a server running)::
+
+        db = Client().get_database("getting_started")
+        db.wf_miniseed.count_documents({})   # 45 after `sparkseis import data`
     """
 
     def __init__(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from tests.support import DATA, free_port
+from tests.support import DATA, ExternalServer, new_server
 
 
 @pytest.fixture(scope="session")
@@ -27,15 +28,19 @@ def rf_dir() -> Path:
     return DATA / "rf_example"
 
 
+# A server given before the run (a real MongoDB: a throwaway one, the tests drop their databases)
+_GIVEN_URI = os.environ.get("SPARKSEIS_MONGODB_URI")
+
+
 @pytest.fixture(scope="session")
 def embedded_server(tmp_path_factory):
-    """A real embedded MongoDB-protocol server for this test run, stopped (by pid) at the end."""
-    import os
-
-    from sparkseis.servers import EmbeddedServer
-
-    data_dir = tmp_path_factory.mktemp("mongo")
-    server = EmbeddedServer("127.0.0.1", free_port(), data_dir)
+    """The MongoDB-protocol server of this test run: SPARKSEIS_MONGODB_URI if it was set (started
+    and stopped by someone else), else an embedded server of SPARKSEIS_TEST_SERVER's kind
+    (nx-27017 by default, or secantusdb) on a free port, stopped (by pid) at the end."""
+    if _GIVEN_URI:
+        yield ExternalServer(_GIVEN_URI)
+        return
+    server = new_server(tmp_path_factory.mktemp("mongo"))
     server.start()
     os.environ["SPARKSEIS_MONGODB_URI"] = server.uri
     yield server

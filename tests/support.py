@@ -9,13 +9,45 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from sparkseis.servers import free_port
+from sparkseis.servers import DatabaseServer, embedded_server, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 BIN = Path(sys.executable).parent
 
-__all__ = ["BIN", "DATA", "REPO", "assert_one_record_per_input", "free_port", "spark_submit", "wait_until"]
+__all__ = [
+    "BIN",
+    "DATA",
+    "REPO",
+    "assert_one_record_per_input",
+    "free_port",
+    "new_server",
+    "spark_submit",
+    "wait_until",
+]
+
+# which embedded server the tests start: nx-27017 (the default) or secantusdb
+SERVER_KIND = os.environ.get("SPARKSEIS_TEST_SERVER", "nx-27017")
+
+
+def new_server(data_dir: Path) -> DatabaseServer:
+    """A server of the kind under test on a free loopback port, its data in data_dir (not started)."""
+    return embedded_server(SERVER_KIND, "127.0.0.1", free_port(), data_dir)
+
+
+class ExternalServer:
+    """A MongoDB server someone else runs (SPARKSEIS_MONGODB_URI was set): used, never started or stopped."""
+
+    name = "external"
+
+    def __init__(self, uri: str):
+        self.uri = uri
+
+    def start(self) -> ExternalServer:
+        return self
+
+    def stop(self) -> bool:
+        return False
 
 
 def spark_submit(

@@ -13,7 +13,7 @@ from sparkseis.algorithms import WindowData
 from sparkseis.commands.p_window import main
 from sparkseis.db.importer import import_folder
 from sparkseis.spark import read_distributed_data, write_distributed_data
-from tests.support import assert_one_record_per_input, free_port, spark_submit
+from tests.support import assert_one_record_per_input, new_server, spark_submit
 
 OKHOTSK = ["--t0offset", "-289.6", "--tolerance", "1"]
 
@@ -158,9 +158,9 @@ def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipp
 def test_stopped_database_fails_fast_in_one_line_then_resume_completes(data_dir, tmp_path):
     """Stop the database mid-save: the job ends within a bounded time with one line (no
     traceback); after a restart, --resume gives exactly one record per input."""
-    from sparkseis.db import Client, EmbeddedServer
+    from sparkseis.db import Client
 
-    server = EmbeddedServer("127.0.0.1", free_port(), tmp_path / "mongo")
+    server = new_server(tmp_path / "mongo")
     server.start()
     try:
         client = Client(server.uri)
