@@ -1,5 +1,6 @@
 # Two commands: `make demo` (set up, start the embedded database, import the shipped real
-# data, run the P-window job with spark-submit) and `make test` (set up, run the tests).
+# data, run the P-window job with spark-submit) and `make test` (set up, run the tests on
+# nx-27017, then on SecantusDB).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -34,6 +35,8 @@ test: $(STAMP)
 	$(BIN)/ruff check sparkseis tests jobs benchmarks
 	$(BIN)/ruff format --check sparkseis tests jobs benchmarks
 	$(SPARK_ENV) $(BIN)/python -m pytest -q --doctest-modules sparkseis/core sparkseis/algorithms sparkseis/db/normalize.py sparkseis/client.py sparkseis/report.py tests
+	# the same suite on the second embedded server (WiredTiger, MongoDB's storage engine)
+	SPARKSEIS_TEST_SERVER=secantusdb $(SPARK_ENV) $(BIN)/python -m pytest -q tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/traveltime_bench.py

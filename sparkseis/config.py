@@ -73,6 +73,7 @@ class Settings:
 
     mongodb_uri: str | None = None  # None: the embedded server
     mongodb_timeout_s: float = defaults.MONGODB_TIMEOUT_S
+    mongodb_w: int | str = defaults.MONGODB_W
     embedded_server: str = defaults.EMBEDDED_SERVER
     embedded_host: str = defaults.LOCAL_IP
     embedded_port: int = defaults.EMBEDDED_PORT
@@ -119,6 +120,7 @@ def settings(path: str | os.PathLike | None = None) -> Settings:
     return Settings(
         mongodb_uri=value("mongodb", "uri", None),
         mongodb_timeout_s=float(value("mongodb", "timeout_s", defaults.MONGODB_TIMEOUT_S)),
+        mongodb_w=value("mongodb", "w", defaults.MONGODB_W),
         embedded_server=value("embedded", "server", defaults.EMBEDDED_SERVER),
         embedded_host=value("embedded", "host", defaults.LOCAL_IP),
         embedded_port=int(value("embedded", "port", defaults.EMBEDDED_PORT)),

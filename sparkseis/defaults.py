@@ -4,6 +4,7 @@ override them through sparkseis.config; library functions use them as their defa
 STORAGE_MODE = "gridfs"  # where saved samples go: gridfs | file
 OUTPUT_DIR = "var/waveforms"  # storage mode file: folder of new sample files (relative: to the project)
 ORIGIN = "hypocentre"  # which origin of an event import stores: P times start at the hypocentre
+MONGODB_W = 1  # saved records are acknowledged by this many members (or "majority"), and journaled
 MONGODB_TIMEOUT_S = 5.0  # how long to wait for a MongoDB server, s
 EMBEDDED_SERVER = "nx-27017"  # nx-27017 (SQLite) | secantusdb (WiredTiger)
 EMBEDDED_PORT = 27117

@@ -174,6 +174,9 @@ class ManagedServer:
         pid = self.pid()
         if pid is not None:
             terminate(pid, lambda: self.pid() is not None, timeout_s, sig)
+            deadline = time.monotonic() + timeout_s
+            while self.accepting() and time.monotonic() < deadline:  # helper processes let go of the port last
+                time.sleep(0.1)
         self.pid_file.unlink(missing_ok=True)
         return pid is not None
 

@@ -13,6 +13,7 @@ import numpy as np
 from bson import Binary, ObjectId
 from pymongo.database import Database as MongoDatabase
 from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.write_concern import WriteConcern
 
 from sparkseis.core.errors import SampleReadError
 from sparkseis.db.ids import stable_object_id
@@ -30,9 +31,9 @@ class GridFSBatchWriter:
     File ids are supplied by the caller, so a retried batch rewrites the same files.
     """
 
-    def __init__(self, db: MongoDatabase, bucket: str = "fs"):
-        self.files = db[f"{bucket}.files"]
-        self.chunks = db[f"{bucket}.chunks"]
+    def __init__(self, db: MongoDatabase, bucket: str = "fs", write_concern: WriteConcern | None = None):
+        self.files = db.get_collection(f"{bucket}.files", write_concern=write_concern)
+        self.chunks = db.get_collection(f"{bucket}.chunks", write_concern=write_concern)
         self._pending_files: list[dict] = []
         self._pending_chunks: list[dict] = []
 

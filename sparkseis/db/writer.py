@@ -12,6 +12,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ReplaceOne
 from pymongo.database import Database
+from pymongo.write_concern import WriteConcern
 
 from sparkseis.config import Settings
 from sparkseis.core.errors import ArgumentError, ArgumentTypeError
@@ -75,6 +76,14 @@ def check_data_tag(data_tag: str) -> str:
     return data_tag
 
 
+def durable_write_concern(settings: Settings) -> WriteConcern:
+    """What the writer asks of the server: acknowledged by `settings.mongodb_w` members (1, or
+    "majority" on a replica set) and journaled (j), so that a record it counts survives a crash
+    of the server; the server's default (j false) may lose the last writes before a crash."""
+    w = settings.mongodb_w
+    return WriteConcern(w=int(w) if str(w).isdigit() else w, j=True)
+
+
 class WaveformSink:
     """Saves data in batches: live data to wf_TimeSeries (+ samples), dead data to cemetery.
 
@@ -108,7 +117,8 @@ class WaveformSink:
         self.batch_size = batch_size
         self.output_dir = output_dir or getattr(database, "settings", Settings()).output_dir
         self.file_name = file_name
-        self._gridfs = GridFSBatchWriter(self.db)
+        self.write_concern = durable_write_concern(getattr(database, "settings", Settings()))
+        self._gridfs = GridFSBatchWriter(self.db, write_concern=self.write_concern)
         self._file: SampleFileWriter | None = None
         self._docs: list[ReplaceOne] = []
         self._dead: list[ReplaceOne] = []
@@ -162,7 +172,7 @@ class WaveformSink:
             self._file.flush()
         for key, coll, ops in (("live", self.collection, self._docs), ("dead", "cemetery", self._dead)):
             if ops:
-                result = self.db[coll].bulk_write(ops, ordered=False)
+                result = self.db.get_collection(coll, write_concern=self.write_concern).bulk_write(ops, ordered=False)
                 self.acknowledged[key] += result.upserted_count + result.matched_count
         self._docs, self._dead = [], []
 
