@@ -197,34 +197,18 @@ def test_set_Ptime_kills_with_reason(calc):
     )
     set_Ptime(d, calc)
     assert d.dead() and "missing coordinates" in d.elog[0].message
-    d = TimeSeries(
-        np.zeros(10),
-        0.0,
-        1.0,
-        {
-            "source_lat": 0.0,
-            "source_lon": 0.0,
-            "source_depth": 10.0,
-            "source_time": 0.0,
-            "site_lat": 0.0,
-            "site_lon": 130.0,
-        },
-    )
+    far = {
+        "source_lat": 0.0,
+        "source_lon": 0.0,
+        "source_depth": 10.0,
+        "source_time": 0.0,
+        "site_lat": 0.0,
+        "site_lon": 130.0,
+    }
+    d = TimeSeries(np.zeros(10), 0.0, 1.0, dict(far))
     set_Ptime(d, calc)
     assert d.dead() and "no P arrival" in d.elog[0].message and "Pdiff" in d.elog[0].message
-    d = TimeSeries(
-        np.zeros(10),
-        0.0,
-        1.0,
-        {
-            "source_lat": 0.0,
-            "source_lon": 0.0,
-            "source_depth": 10.0,
-            "source_time": 0.0,
-            "site_lat": 0.0,
-            "site_lon": 130.0,
-        },
-    )
+    d = TimeSeries(np.zeros(10), 0.0, 1.0, dict(far))
     set_Ptime(d, calc, use_pdiff=True)
     assert d.live and d["Ptime"] > 0
     with pytest.raises(ArgumentError):
