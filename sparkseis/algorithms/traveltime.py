@@ -71,9 +71,10 @@ def register_taup_pickling() -> None:
 class _Branches:
     """All ray-sample segments of one phase at one source depth (distances in radians)."""
 
-    __slots__ = ("lo", "hi", "d0", "h", "t0", "t1", "p0", "p1")
+    __slots__ = ("lo", "hi", "d0", "h", "t0", "t1", "p0", "p1", "incident_p")
 
-    def __init__(self, dist: np.ndarray, time: np.ndarray, ray_param: np.ndarray):
+    def __init__(self, dist: np.ndarray, time: np.ndarray, ray_param: np.ndarray, incident_p: bool = True):
+        self.incident_p = incident_p
         d0, d1 = dist[:-1], dist[1:]
         keep = d1 != d0
         self.d0, self.h = d0[keep], (d1 - d0)[keep]
@@ -83,15 +84,22 @@ class _Branches:
 
     def first_time(self, x: float) -> float:
         """Earliest time (s) at distance x (rad), or inf if the phase does not reach x."""
+        return self.first_arrival(x)[0]
+
+    def first_arrival(self, x: float) -> tuple[float, float]:
+        """(earliest time s, its ray parameter s/rad) at distance x (rad); (inf, nan) if the
+        phase does not reach x."""
         m = (self.lo <= x) & (x <= self.hi)
         if not m.any():
-            return math.inf
+            return math.inf, math.nan
         h = self.h[m]
         s = (x - self.d0[m]) / h
         s2, s3 = s * s, s * s * s
-        t = (2 * s3 - 3 * s2 + 1) * self.t0[m] + (s3 - 2 * s2 + s) * h * self.p0[m]
-        t += (-2 * s3 + 3 * s2) * self.t1[m] + (s3 - s2) * h * self.p1[m]
-        return float(t.min())
+        t0, t1, p0, p1 = self.t0[m], self.t1[m], self.p0[m], self.p1[m]
+        t = (2 * s3 - 3 * s2 + 1) * t0 + (s3 - 2 * s2 + s) * h * p0 + (-2 * s3 + 3 * s2) * t1 + (s3 - s2) * h * p1
+        i = int(np.argmin(t))
+        slope = (6 * s2[i] - 6 * s[i]) * (t0[i] - t1[i]) / h[i] + (3 * s2[i] - 4 * s[i] + 1) * p0[i]
+        return float(t[i]), float(slope + (3 * s2[i] - 2 * s[i]) * p1[i])
 
 
 class TravelTimeCalculator:
@@ -150,19 +158,41 @@ class TravelTimeCalculator:
                 entry[phase] = None
                 if ph is not None and ph.dist is not None and len(ph.dist) > 1:
                     entry[phase] = _Branches(
-                        np.asarray(ph.dist, float), np.asarray(ph.time, float), np.asarray(ph.ray_param, float)
+                        np.asarray(ph.dist, float),
+                        np.asarray(ph.time, float),
+                        np.asarray(ph.ray_param, float),
+                        bool(ph.wave_type[-1]),
                     )
         return entry
 
     def travel_time(self, depth_km: float, distance_deg: float, phases: tuple[str, ...] = P_PHASES) -> float:
         """Earliest travel time (s) of `phases` from a source at depth_km to a surface receiver
         at distance_deg, or NaN when none of them arrives there."""
+        found = self.arrival(depth_km, distance_deg, phases)
+        return math.nan if found is None else found[0]
+
+    def arrival(
+        self, depth_km: float, distance_deg: float, phases: tuple[str, ...] = P_PHASES
+    ) -> tuple[float, float, float] | None:
+        """(travel time s, ray parameter s/deg, incidence angle deg at the surface) of the first
+        arrival of `phases`, or None when none of them arrives."""
         if not (0 <= depth_km <= 6371 and 0 <= distance_deg <= 180):
             raise ValueError(f"travel_time: depth {depth_km} km or distance {distance_deg} deg out of range")
         x = math.radians(distance_deg)
         branches = self._depth_branches(depth_km, phases)
-        best = min((branches[p].first_time(x) for p in phases if branches[p] is not None), default=math.inf)
-        return best if best < math.inf else math.nan
+        best = (math.inf, math.nan, True)
+        for p in phases:
+            if branches[p] is not None:
+                t, slope = branches[p].first_arrival(x)
+                if t < best[0]:
+                    best = (t, slope, branches[p].incident_p)
+        if best[0] == math.inf:
+            return None
+        t, slope, incident_p = best
+        v_mod = self.model.model.s_mod.v_mod
+        v0 = float(v_mod.evaluate_below(0.0, "P" if incident_p else "S")[0])
+        sine = min(1.0, slope / float(self.model.model.radius_of_planet) * v0)
+        return t, math.radians(slope), math.degrees(math.asin(sine))
 
 
 _CALCULATORS: dict = {}
@@ -236,12 +266,17 @@ def _phase_list(phases, use_pdiff: bool) -> tuple[str, ...]:
 def _check_ptime(
     model=None, Ptimekey: str = "Ptime", phases=P_PHASES, use_pdiff: bool = False, distance: str = "geodesic"
 ) -> None:
-    as_calculator(model)
+    calculator = as_calculator(model)
     if distance not in DISTANCE_METHODS:
         raise ArgumentError(f"set_Ptime: distance must be one of {DISTANCE_METHODS}, got {distance!r}")
     phase_list = _phase_list(phases, use_pdiff)
     if not phase_list or not all(isinstance(p, str) and p for p in phase_list):
         raise ArgumentError(f"set_Ptime: phases must be TauP phase names, got {phases!r}")
+    table_phases = getattr(calculator, "phases", None)
+    if table_phases is not None and tuple(table_phases) != phase_list:
+        raise ArgumentError(
+            f"set_Ptime: the travel-time table holds {'/'.join(table_phases)}, but {'/'.join(phase_list)} was asked for"
+        )
 
 
 def _first_defined(d: BasicSeismic, *keys: str):
@@ -263,13 +298,16 @@ def set_Ptime(
     """Set Ptimekey (UTC epoch s) = source_time + the first arrival of `phases` (TauP "P" by
     default; use_pdiff adds Pdiff), and epicentral_distance (deg, measured by `distance`, which
     is recorded as epicentral_distance_method), esaz and seaz (deg), from source_lat/lon/
-    depth(km)/time and channel_lat/lon (else site_lat/lon).
+    depth(km)/time and channel_lat/lon (else site_lat/lon), with the arrival's ray_parameter
+    (s/deg) and incidence_angle (deg from vertical at the surface).
 
     Parameters
     ----------
-    model : str, TauPyModel or TravelTimeCalculator
-        Default iasp91; all are answered by the calculator of that model (a Spark broadcast of
-        one is resolved by `stage`).
+    model : str, TauPyModel, TravelTimeCalculator or TravelTimeTable
+        Default iasp91; a name or TauPyModel is answered by the per-depth calculator of that
+        model; a TravelTimeTable (travel_time_table(model, phases)) answers without TauP per
+        depth and must hold the phases asked for (a Spark broadcast of either is resolved by
+        `stage`).
     Ptimekey : str
         The metadata key set (UTC epoch s).
     phases : tuple of str or "p,P"
@@ -314,14 +352,16 @@ def set_Ptime(
     d["epicentral_distance_method"] = distance
     d["esaz"] = esaz
     d["seaz"] = seaz
-    tt = calculator.travel_time(depth, delta, phase_list)
-    if math.isnan(tt):
+    found = calculator.arrival(depth, delta, phase_list)
+    if found is None:
         hint = "" if "Pdiff" in phase_list else " (use_pdiff=True adds Pdiff)"
         d.kill_with(
             "set_Ptime", f"no {'/'.join(phase_list)} arrival at {delta:.3f} deg from a {depth} km deep source{hint}"
         )
         return d
-    d[Ptimekey] = otime + tt
+    d[Ptimekey] = otime + found[0]
+    d["ray_parameter"] = found[1]
+    d["incidence_angle"] = found[2]
     return d
 
 
