@@ -35,8 +35,9 @@ test: $(STAMP)
 	$(BIN)/ruff check sparkseis tests jobs benchmarks
 	$(BIN)/ruff format --check sparkseis tests jobs benchmarks
 	$(SPARK_ENV) $(BIN)/python -m pytest -q --doctest-modules sparkseis/core sparkseis/algorithms sparkseis/db/normalize.py sparkseis/client.py sparkseis/report.py tests
-	# the same suite on the second embedded server (WiredTiger, MongoDB's storage engine)
-	SPARKSEIS_TEST_SERVER=secantusdb $(SPARK_ENV) $(BIN)/python -m pytest -q tests
+	# the tests that talk to a server, again on the second embedded server (WiredTiger, MongoDB's
+	# storage engine); tests/algorithms and tests/core test pure functions and need no server
+	SPARKSEIS_TEST_SERVER=secantusdb $(SPARK_ENV) $(BIN)/python -m pytest -q tests --ignore=tests/algorithms --ignore=tests/core
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/traveltime_bench.py

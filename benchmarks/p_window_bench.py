@@ -138,15 +138,17 @@ def run_spark(uri: str, master: str, save: bool, tag: str) -> dict:
 
 def serial_loop(db, save: bool, tag: str) -> dict:
     """read + match + the job's steps + the same batch sink, one datum at a time, each step timed."""
-    from sparkseis.algorithms import TravelTimeCalculator
+    from sparkseis import config
     from sparkseis.algorithms.chains import p_window_steps
+    from sparkseis.algorithms.traveltime_table import travel_time_table
     from sparkseis.db import MiniseedMatcher, OriginTimeMatcher, normalize
     from sparkseis.db.decode import decode_waveform
 
     cost = defaultdict(float)
     began = time.perf_counter()
     stations, sources = MiniseedMatcher(db), OriginTimeMatcher(db, t0offset=T0OFFSET, tolerance=TOLERANCE)
-    steps = p_window_steps(TravelTimeCalculator())  # the model load is on this clock, as on the workers'
+    # the travel-time table, loaded on this clock from the cache, as the job's driver does
+    steps = p_window_steps(travel_time_table("iasp91", ("P",), cache_dir=config.settings().traveltime_cache))
     sink = db.sink(tag, "gridfs", batch_size=64, run_id=tag) if save else None
     n = live = 0
     clock = time.perf_counter

@@ -107,6 +107,11 @@ class Settings:
         """Where pid and log files of the servers sparkseis starts live."""
         return self.project_root / "var"
 
+    @property
+    def traveltime_cache(self) -> Path:
+        """Where travel-time tables are kept once built (one .npz per model and phase list)."""
+        return self.state_dir / "traveltime"
+
 
 def settings(path: str | os.PathLike | None = None) -> Settings:
     """The settings now: conf/sparkseis.toml under the environment variables (call at the edge)."""

@@ -76,6 +76,8 @@ class RunReport:
     plan_s: float = 0.0
     warm_up_s: float = 0.0
     startup_s: float = 0.0
+    context_up: float = 0.0  # UNIX time (s) the Spark context was ready
+    shutdown_s: float = 0.0
     wall_s: float = 0.0
     total_s: float | None = None
     step_ms: dict[str, float] = field(default_factory=dict)
@@ -199,7 +201,9 @@ class RunReport:
         whole = n / total if total > 0 else float("nan")
         lines.append(
             f"wall time    : {wall:.1f} s job ({rate:.1f} waveforms/s), {total:.1f} s with start-up ({whole:.1f} waveforms/s); "
-            f"start-up {self.startup_s:.1f} s" + (f", warm-up {self.warm_up_s:.1f} s" if self.warm_up_s else "")
+            f"start-up {self.startup_s:.1f} s"
+            + (f", warm-up {self.warm_up_s:.1f} s (while planning)" if self.warm_up_s else "")
+            + (f", shutdown {self.shutdown_s:.1f} s" if self.shutdown_s else "")
         )
         if self.step_ms:
             lines.append(

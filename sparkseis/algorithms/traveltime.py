@@ -258,7 +258,8 @@ def epicentral_distance(
     return float(distance), float(esaz), float(seaz)
 
 
-def _phase_list(phases, use_pdiff: bool) -> tuple[str, ...]:
+def phase_list(phases, use_pdiff: bool) -> tuple[str, ...]:
+    """The phases set_Ptime asks for: `phases` (a name or names), and Pdiff if use_pdiff."""
     out = (phases,) if isinstance(phases, str) else tuple(phases)
     return out + ("Pdiff",) if use_pdiff and "Pdiff" not in out else out
 
@@ -269,13 +270,13 @@ def _check_ptime(
     calculator = as_calculator(model)
     if distance not in DISTANCE_METHODS:
         raise ArgumentError(f"set_Ptime: distance must be one of {DISTANCE_METHODS}, got {distance!r}")
-    phase_list = _phase_list(phases, use_pdiff)
-    if not phase_list or not all(isinstance(p, str) and p for p in phase_list):
+    phases_asked = phase_list(phases, use_pdiff)
+    if not phases_asked or not all(isinstance(p, str) and p for p in phases_asked):
         raise ArgumentError(f"set_Ptime: phases must be TauP phase names, got {phases!r}")
     table_phases = getattr(calculator, "phases", None)
-    if table_phases is not None and tuple(table_phases) != phase_list:
+    if table_phases is not None and tuple(table_phases) != phases_asked:
         raise ArgumentError(
-            f"set_Ptime: the travel-time table holds {'/'.join(table_phases)}, but {'/'.join(phase_list)} was asked for"
+            f"set_Ptime: the travel-time table holds {'/'.join(table_phases)}, but {'/'.join(phases_asked)} was asked for"
         )
 
 
@@ -332,7 +333,7 @@ def set_Ptime(
     (369.0, 30.03)
     """
     calculator = as_calculator(model)
-    phase_list = _phase_list(phases, use_pdiff)
+    phases_asked = phase_list(phases, use_pdiff)
     try:
         src_lat, src_lon = float(d["source_lat"]), float(d["source_lon"])
         depth, otime = float(d["source_depth"]), float(d["source_time"])
@@ -352,11 +353,11 @@ def set_Ptime(
     d["epicentral_distance_method"] = distance
     d["esaz"] = esaz
     d["seaz"] = seaz
-    found = calculator.arrival(depth, delta, phase_list)
+    found = calculator.arrival(depth, delta, phases_asked)
     if found is None:
-        hint = "" if "Pdiff" in phase_list else " (use_pdiff=True adds Pdiff)"
+        hint = "" if "Pdiff" in phases_asked else " (use_pdiff=True adds Pdiff)"
         d.kill_with(
-            "set_Ptime", f"no {'/'.join(phase_list)} arrival at {delta:.3f} deg from a {depth} km deep source{hint}"
+            "set_Ptime", f"no {'/'.join(phases_asked)} arrival at {delta:.3f} deg from a {depth} km deep source{hint}"
         )
         return d
     d[Ptimekey] = otime + found[0]

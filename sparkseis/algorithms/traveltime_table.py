@@ -451,39 +451,48 @@ _TABLES: dict = {}
 
 
 def _cache_file(cache_dir: Path, model_name: str, phases: tuple[str, ...]) -> Path:
-    import obspy
+    from importlib.metadata import version
 
-    key = f"{model_name}|{'/'.join(phases)}|{TABLE_VERSION}|{DEPTH_STEP_KM}|{DISTANCE_STEP_DEG}|{obspy.__version__}"
+    # the table is TauP's answers: another ObsPy may answer differently
+    key = f"{model_name}|{'/'.join(phases)}|{TABLE_VERSION}|{DEPTH_STEP_KM}|{DISTANCE_STEP_DEG}|{version('obspy')}"
     if os.path.sep in model_name or model_name.endswith(".npz"):  # a model file: its content counts
         key += "|" + hashlib.sha1(Path(model_name).read_bytes()).hexdigest()
     stem = Path(model_name).stem
     return cache_dir / f"{stem}-{'_'.join(phases)}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
 
 
+def cached_table(model_name: str, phases: tuple[str, ...], cache_dir: str | Path | None) -> TravelTimeTable | None:
+    """This process's table for (model, phases) if it is in memory or in cache_dir, else None
+    (nothing is built, and TauP is not imported)."""
+    phases = tuple(phases)
+    key = (model_name, phases)
+    if key not in _TABLES and cache_dir is not None:
+        try:
+            path = _cache_file(Path(cache_dir), model_name, phases)
+            with np.load(path) as stored:
+                _TABLES[key] = TravelTimeTable(model_name, phases, {k: stored[k] for k in stored.files})
+        except (OSError, ValueError, KeyError):
+            return None  # not there (or damaged: rebuilt by travel_time_table)
+    return _TABLES.get(key)
+
+
 def travel_time_table(
     model_name: str = "iasp91", phases: tuple[str, ...] = ("P",), cache_dir: str | Path | None = None
 ) -> TravelTimeTable:
     """This process's table for (model, phases): from memory, else from cache_dir (a folder of
-    .npz files, written on first build), else built from TauP (a few seconds)."""
+    .npz files, written on first build), else built from TauP (about 10 s); ArgumentError if
+    the model cannot be loaded."""
     phases = tuple(phases)
-    key = (model_name, phases)
-    if key in _TABLES:
-        return _TABLES[key]
-    path = _cache_file(Path(cache_dir), model_name, phases) if cache_dir is not None else None
-    table = None
-    if path is not None and path.exists():
-        try:
-            with np.load(path) as stored:
-                table = TravelTimeTable(model_name, phases, {k: stored[k] for k in stored.files})
-        except (OSError, ValueError, KeyError):
-            table = None  # a damaged cache file is rebuilt
-    if table is None:
-        table = build_table(model_name, phases)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # written under another name and renamed: a concurrent reader never sees half a file
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
-                np.savez(tmp, **table.arrays)
-            os.replace(tmp.name, path)
-    _TABLES[key] = table
+    table = cached_table(model_name, phases, cache_dir)
+    if table is not None:
+        return table
+    table = build_table(model_name, phases)
+    if cache_dir is not None:
+        path = _cache_file(Path(cache_dir), model_name, phases)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # written under another name and renamed: a concurrent reader never sees half a file
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
+            np.savez(tmp, **table.arrays)
+        os.replace(tmp.name, path)
+    _TABLES[(model_name, phases)] = table
     return table

@@ -101,11 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the job from command-line arguments; returns the exit code."""
+    from sparkseis.spark.clock import run_started
+
+    began = run_started()  # the summary's total is the whole process, spark-submit's JVM start included
+    args = build_parser().parse_args(argv)
     from sparkseis.spark.p_window import TASK_LOG, run
 
-    args = build_parser().parse_args(argv)
     try:
-        report = run(args)
+        report = run(args, began=began)
     except UserMistake as err:
         print(f"p_window: {err}", file=sys.stderr)
         return 2

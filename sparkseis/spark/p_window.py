@@ -11,6 +11,7 @@ import math
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,8 @@ from pyspark.errors import PySparkException
 
 from sparkseis import config
 from sparkseis.algorithms.chains import p_window_steps
-from sparkseis.algorithms.traveltime import TravelTimeCalculator, load_taup_model
+from sparkseis.algorithms.traveltime import load_taup_model, phase_list
+from sparkseis.algorithms.traveltime_table import TravelTimeTable, cached_table, travel_time_table
 from sparkseis.client import Client, redact_uri
 from sparkseis.config import Settings
 from sparkseis.core.errors import ArgumentError, JobError, SparkJobFailed
@@ -32,7 +34,7 @@ from sparkseis.db.runs import RunRecord
 from sparkseis.db.writer import check_data_tag
 from sparkseis.report import RunReport
 from sparkseis.spark.reader import READ_STEPS, ReadHooks, plan_read, read_planned
-from sparkseis.spark.session import describe, session, warm_workers
+from sparkseis.spark.session import describe, spark_context, warm_workers
 from sparkseis.spark.sink import count_live, refuse_other_outputs, write_distributed_data
 from sparkseis.spark.stages import map_steps, per_datum_ms, step_timer
 
@@ -53,9 +55,10 @@ def _phases(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(p.strip() for p in args.phases.split(",") if p.strip())
 
 
-def validate_arguments(args: argparse.Namespace, settings: Settings) -> None:
+def validate_arguments(args: argparse.Namespace, settings: Settings) -> TravelTimeTable | None:
     """Everything about the arguments that can be checked without data: JobError if wrong.
-    Fills in what the settings decide (storage mode, output folder), resolved here once."""
+    Fills in what the settings decide (storage mode, output folder), resolved here once.
+    Returns the travel-time table if it is already built (then TauP is not even imported)."""
     start, end = args.window
     if not (math.isfinite(start) and math.isfinite(end) and start < end):
         raise JobError(f"--window START END: START must be before END (got {start:g} {end:g})")
@@ -72,12 +75,14 @@ def validate_arguments(args: argparse.Namespace, settings: Settings) -> None:
     try:
         if not args.count_only:
             check_data_tag(args.output_tag)
-        load_taup_model(args.model)
+        table = cached_table(args.model, phase_list(_phases(args), args.pdiff), settings.traveltime_cache)
+        if table is None:
+            load_taup_model(args.model)  # the model must exist before the table is built from it
         # the dry run: every step's argument checks, on a dead datum (nothing is computed)
         dummy = TimeSeries(None, 0.0, 1.0)
         dummy.kill()
         for func, fargs, fkwargs in p_window_steps(
-            args.model, args.rate, tuple(args.window), args.pdiff, phases=_phases(args), distance=args.distance
+            table or args.model, args.rate, tuple(args.window), args.pdiff, phases=_phases(args), distance=args.distance
         ):
             func(dummy, *fargs, **fkwargs)
     except (ArgumentError, ValueError) as err:
@@ -92,6 +97,7 @@ def validate_arguments(args: argparse.Namespace, settings: Settings) -> None:
                 pass
         except OSError as err:
             raise JobError(f"--output-dir {out} is not writable: {err.strerror}") from None
+    return table
 
 
 def open_input(args: argparse.Namespace, settings: Settings) -> tuple[Client, Any, dict]:
@@ -138,13 +144,17 @@ def _check_master(master: str, uri: str) -> None:
         )
 
 
-def run(args: argparse.Namespace, spark=None, settings: Settings | None = None) -> RunReport:
+def run(
+    args: argparse.Namespace, spark=None, settings: Settings | None = None, began: float | None = None
+) -> RunReport:
     """Run the job; returns its report. A UserMistake (JobError, DataTagExistsError,
     TagBusyError, ...) for mistakes found before any waveform is read (arguments, database,
-    tag); anything else is a failure of the run or a bug, and propagates."""
-    began = time.perf_counter()
+    tag); anything else is a failure of the run or a bug, and propagates. began: when the run
+    began (UNIX time, s; default now), from which start-up and the total are measured. Given
+    no `spark`, the run starts its own Spark context and stops it before returning."""
+    began = time.time() if began is None else began
     settings = settings or config.settings()
-    validate_arguments(args, settings)
+    table = validate_arguments(args, settings)
     if args.mongo_uri and redact_uri(args.mongo_uri) != args.mongo_uri:
         print(
             "p_window: note: credentials in --mongo-uri are visible to other users in `ps`; "
@@ -160,85 +170,59 @@ def run(args: argparse.Namespace, spark=None, settings: Settings | None = None) 
         if record is not None and not args.overwrite:
             refuse_other_outputs(db, args.output_tag, record.run_id)  # before Spark starts
         try:
-            report = _process(args, spark, db, query, record, began, settings)
+            report = _process(args, spark, db, query, record, settings, table)
         except (Py4JJavaError, PySparkException) as err:
             raise SparkJobFailed(_task_failure(err)) from err
         if record is not None:
             record.succeed(report.to_record(), application_id=report.application_id)
-    report.total_s = time.perf_counter() - began
+    report.total_s = time.time() - began
+    report.startup_s = report.context_up - began
     report.database, report.mongo, report.count_only = args.db, redact_uri(client.uri), args.count_only
     report.output_tag = None if args.count_only else args.output_tag
     return report
 
 
-def _process(args, spark, db, query: dict, record: RunRecord | None, began: float, settings: Settings) -> RunReport:
-    spark = spark or session(args.master, app_name="sparkseis p_window", settings=settings)
-    where = describe(spark)
-    _check_master(where["master"], db.client.uri)
-    if record is not None:
-        record.update(application_id=where["application_id"], master=where["master"])
-    print(
-        f"Spark master {where['master']}, UI {where['ui']} (while running), event log {where['event_log']}", flush=True
-    )
-    sc = spark.sparkContext
-    group = record.run_id if record is not None else f"p_window-count-{where['application_id']}-{int(time.time())}"
-    sc.setJobGroup(
-        group, f"p_window {'count only' if args.count_only else 'data_tag=' + args.output_tag}", interruptOnCancel=False
-    )
-    plan = None
-    try:
-        warm_up_s = warm_workers(spark, args.model) if args.warm_up else 0.0
-        started = time.perf_counter()
-        plan = plan_read(db, "wf_miniseed", query, args.partitions, sc)
-        plan_s = time.perf_counter() - started
-        stations = MiniseedMatcher(db, "channel")
-        sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
-        hooks = ReadHooks(
-            documents_read=sc.accumulator(0),
-            timer=step_timer(sc) if args.time_steps else None,
-            skip_outputs_of=record.run_id if record is not None and args.resume else None,
+def _process(
+    args, spark, db, query: dict, record: RunRecord | None, settings: Settings, table: TravelTimeTable | None
+) -> RunReport:
+    owns_context = spark is None
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="p_window-start") as pool:
+        if owns_context:
+            context = pool.submit(spark_context, args.master, "sparkseis p_window", None, settings)
+        # while the JVM sets up the context: the travel-time table (built once per model, then cached)
+        phases = phase_list(_phases(args), args.pdiff)
+        table = table or travel_time_table(args.model, phases, settings.traveltime_cache)
+        sc = context.result() if owns_context else spark.sparkContext
+        context_up = time.time()
+        where = describe(sc)
+        _check_master(where["master"], db.client.uri)
+        if record is not None:
+            record.update(application_id=where["application_id"], master=where["master"])
+        print(
+            f"Spark master {where['master']}, UI {where['ui']} (while running), event log {where['event_log']}",
+            flush=True,
         )
-        rdd = read_planned(db, plan, [stations, sources], sc, hooks)
-        calculator = sc.broadcast(TravelTimeCalculator(args.model))
-        steps = p_window_steps(
-            calculator,
-            args.rate,
-            tuple(args.window),
-            args.pdiff,
-            phases=_phases(args),
-            distance=args.distance,
-            window_first=not args.full_record,
-        )
-        rdd = map_steps(rdd, steps, hooks.timer)
-        if args.count_only:
-            report = count_live(rdd, hooks.documents_read)
-        else:
-            report = write_distributed_data(
-                rdd,
-                db,
-                storage_mode=args.storage_mode,
-                overwrite=args.overwrite,
-                data_tag=args.output_tag,
-                output_dir=args.output_dir,
-                run=record,
-                documents_read=hooks.documents_read,
-                expected_records=plan.total if args.resume else None,
-                timer=hooks.timer,
-            ).report
-    finally:
-        sc.setJobDescription(None)
-        sc.setLocalProperty("spark.jobGroup.id", None)
-        if plan is not None:
-            try:
-                release_snapshot(db, plan)
-            except PyMongoError:
-                pass  # a lost database: the snapshot expires by itself
-    report.documents_read = hooks.documents_read.value
-    if hooks.timer is not None:
-        report.step_ms = per_datum_ms(
-            hooks.timer, [*READ_STEPS, *(getattr(f, "__name__", "") for f, _, _ in steps), "save"]
-        )
-    report.wall_s = time.perf_counter() - started
+        group = record.run_id if record is not None else f"p_window-count-{where['application_id']}-{int(time.time())}"
+        label = f"p_window {'count only' if args.count_only else 'data_tag=' + args.output_tag}"
+        # the workers start and import the chain while the driver plans the read
+        warming = pool.submit(_warm_up, sc, group, label) if args.warm_up else None
+        sc.setJobGroup(group, label, interruptOnCancel=False)
+        plan = None
+        try:
+            planning = time.perf_counter()
+            plan = plan_read(db, "wf_miniseed", query, args.partitions, sc)
+            plan_s = time.perf_counter() - planning
+            warm_up_s = warming.result() if warming is not None else 0.0
+            report = _run_job(args, sc, db, plan, record, table)
+            report.wall_s += plan_s
+        finally:
+            sc.setJobDescription(None)
+            sc.setLocalProperty("spark.jobGroup.id", None)
+            if plan is not None:
+                try:
+                    release_snapshot(db, plan)
+                except PyMongoError:
+                    pass  # a lost database: the snapshot expires by itself
     report.master, report.ui, report.event_log, report.application_id = (
         where["master"],
         where["ui"],
@@ -251,5 +235,63 @@ def _process(args, spark, db, query: dict, record: RunRecord | None, began: floa
         plan_s,
         warm_up_s,
     )
-    report.startup_s = started - began - warm_up_s
+    report.context_up = context_up
+    if owns_context:
+        stopping = time.perf_counter()
+        sc.stop()
+        report.shutdown_s = time.perf_counter() - stopping
+    return report
+
+
+def _warm_up(sc, group: str, label: str) -> float:
+    """warm_workers in the run's job group (job groups belong to the thread that sets them)."""
+    sc.setJobGroup(group, label, interruptOnCancel=False)
+    try:
+        return warm_workers(sc)
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+
+
+def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable) -> RunReport:
+    """Read the planned waveforms, run the chain and save or count: the job's own clock."""
+    started = time.perf_counter()
+    stations = MiniseedMatcher(db, "channel")
+    sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
+    hooks = ReadHooks(
+        documents_read=sc.accumulator(0),
+        timer=step_timer(sc) if args.time_steps else None,
+        skip_outputs_of=record.run_id if record is not None and args.resume else None,
+    )
+    rdd = read_planned(db, plan, [stations, sources], sc, hooks)
+    steps = p_window_steps(
+        sc.broadcast(table),
+        args.rate,
+        tuple(args.window),
+        args.pdiff,
+        phases=_phases(args),
+        distance=args.distance,
+        window_first=not args.full_record,
+    )
+    rdd = map_steps(rdd, steps, hooks.timer)
+    if args.count_only:
+        report = count_live(rdd, hooks.documents_read)
+    else:
+        report = write_distributed_data(
+            rdd,
+            db,
+            storage_mode=args.storage_mode,
+            overwrite=args.overwrite,
+            data_tag=args.output_tag,
+            output_dir=args.output_dir,
+            run=record,
+            documents_read=hooks.documents_read,
+            expected_records=plan.total if args.resume else None,
+            timer=hooks.timer,
+        ).report
+    report.documents_read = hooks.documents_read.value
+    if hooks.timer is not None:
+        report.step_ms = per_datum_ms(
+            hooks.timer, [*READ_STEPS, *(getattr(f, "__name__", "") for f, _, _ in steps), "save"]
+        )
+    report.wall_s = time.perf_counter() - started
     return report

@@ -17,28 +17,32 @@ from sparkseis.config import Settings
 log = logging.getLogger(__name__)
 
 
-def _warm_worker(model: str):
+def _warm_worker(model: str | None):
     def warm(_) -> None:
-        import sparkseis.algorithms  # noqa: F401
-        import sparkseis.db  # noqa: F401
-        from sparkseis.algorithms.traveltime import load_taup_model
+        import sparkseis.algorithms.chains  # noqa: F401
+        import sparkseis.db.decode  # noqa: F401
 
-        load_taup_model(model)
+        if model is not None:
+            from sparkseis.algorithms.traveltime import load_taup_model
+
+            load_taup_model(model)
 
     return warm
 
 
-def warm_workers(spark: SparkSession, model: str = "iasp91") -> float:
-    """Start one Python worker per core, import the processing stack and load the TauP model in
-    each, as a Spark job labelled "warm-up" in the UI; returns the seconds taken.
+def warm_workers(spark: SparkSession | SparkContext, model: str | None = None) -> float:
+    """Start one Python worker per core and import the processing chain in each (and load the
+    TauP model `model`, if given: only the per-depth calculator needs it), as a Spark job
+    labelled "warm-up" in the UI; returns the seconds taken.
 
     Optional: a job pays the same cost in its first tasks without it. It helps where the
     first job's time is what is measured (notebooks, benchmarks); Spark reuses the workers.
     """
-    sc = spark.sparkContext
+    sc = getattr(spark, "sparkContext", spark)
     n = sc.defaultParallelism
     started = time.perf_counter()
-    sc.setJobDescription(f"warm-up: start {n} Python workers, import sparkseis, load TauP model {model}")
+    what = f", load TauP model {model}" if model else ""
+    sc.setJobDescription(f"warm-up: start {n} Python workers, import the processing chain{what}")
     try:
         sc.parallelize(range(n), n).setName("warm-up").foreach(_warm_worker(model))
     finally:
@@ -65,27 +69,23 @@ def resolve_master(master: str | None = None, settings: Settings | None = None) 
     )
 
 
-def session(
+def spark_context(
     master: str | None = None,
     app_name: str | None = None,
     conf: dict[str, str] | None = None,
-    warm: bool = False,
-    model: str = "iasp91",
     settings: Settings | None = None,
-) -> SparkSession:
-    """Get or create the SparkSession.
-
-    Settings: conf/spark/spark-defaults.conf, under what spark-submit or the pyspark shell set,
-    under `conf` and `master` given here (see resolve_master). Events are logged to the
-    configured folder (conf/sparkseis.toml) for `sparkseis history start`.
-    warm=True runs warm_workers with `model` once the session is up. settings: sparkseis'
-    settings (default: read now, from conf/ and the environment).
-
-    >>> spark = session("local[2]", app_name="my notebook")  # doctest: +SKIP
-    >>> describe(spark)["ui"]  # doctest: +SKIP
-    'http://127.0.0.1:4040'
-    """
+) -> SparkContext:
+    """Get or create the SparkContext, configured as `session` describes: what RDD jobs need,
+    without Spark SQL's start-up (about 3 s)."""
     settings = settings or config.settings()
+    existing = SparkContext._active_spark_context
+    if existing is not None:
+        if existing.getConf().get("spark.eventLog.enabled", "false") != "true":
+            log.warning(
+                "this Spark session was started outside sparkseis and logs no events: the history server will not "
+                "show it (start shells with `sparkseis shell`)"
+            )
+        return existing
     if "PYSPARK_GATEWAY_PORT" in os.environ:
         # launched by spark-submit or the pyspark shell: connect to their JVM first, so that
         # SparkConf sees their flags (--master, --conf) and we only fill in what they left unset
@@ -107,32 +107,56 @@ def session(
     if master.startswith("local"):
         spark_settings["spark.driver.bindAddress"] = os.environ["SPARK_LOCAL_IP"]
         spark_settings["spark.driver.host"] = os.environ["SPARK_LOCAL_IP"]
-    builder = SparkSession.builder.master(master)
+    wanted = submitted.setMaster(master)
     for key, value in {**spark_settings, **(conf or {})}.items():
         if not submitted.contains(key) or (conf and key in conf):
-            builder = builder.config(key, value)
+            wanted.set(key, value)
     if app_name:
-        builder = builder.appName(app_name)
-    existing = SparkContext._active_spark_context
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
-    if existing is not None and spark.sparkContext.getConf().get("spark.eventLog.enabled", "false") != "true":
-        log.warning(
-            "this Spark session was started outside sparkseis and logs no events: the history server will not "
-            "show it (start shells with `sparkseis shell`)"
-        )
+        wanted.setAppName(app_name)
+    sc = SparkContext.getOrCreate(wanted)
+    sc.setLogLevel("WARN")
+    if "obspy.taup" in sys.modules:
+        # a TauPyModel in a closure then travels as its name (loaded once per worker), not as 260 kB
+        from sparkseis.algorithms.traveltime import register_taup_pickling
+
+        register_taup_pickling()
+    return sc
+
+
+def session(
+    master: str | None = None,
+    app_name: str | None = None,
+    conf: dict[str, str] | None = None,
+    warm: bool = False,
+    model: str | None = None,
+    settings: Settings | None = None,
+) -> SparkSession:
+    """Get or create the SparkSession.
+
+    Settings: conf/spark/spark-defaults.conf, under what spark-submit or the pyspark shell set,
+    under `conf` and `master` given here (see resolve_master). Events are logged to the
+    configured folder (conf/sparkseis.toml) for `sparkseis history start`.
+    warm=True runs warm_workers (with the TauP `model`, if given) once the session is up.
+    settings: sparkseis' settings (default: read now, from conf/ and the environment).
+
+    >>> spark = session("local[2]", app_name="my notebook")  # doctest: +SKIP
+    >>> describe(spark)["ui"]  # doctest: +SKIP
+    'http://127.0.0.1:4040'
+    """
+    sc = spark_context(master, app_name, conf, settings)
+    spark = SparkSession.builder.getOrCreate()  # on the context above
     if warm:
-        warm_workers(spark, model)
+        warm_workers(sc, model)
     return spark
 
 
-def describe(spark: SparkSession) -> dict[str, str]:
+def describe(spark: SparkSession | SparkContext) -> dict[str, str]:
     """Where to watch the run: master, UI address, event log folder, application id.
 
     >>> sorted(describe(spark))  # doctest: +SKIP
     ['application_id', 'event_log', 'master', 'ui']
     """
-    sc = spark.sparkContext
+    sc = getattr(spark, "sparkContext", spark)
     return {
         "master": sc.master,
         "ui": sc.uiWebUrl or "(UI disabled)",

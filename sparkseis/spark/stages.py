@@ -3,6 +3,7 @@ or a whole chain at once, named for the Spark UI: `map_steps(rdd, steps)`."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,6 +28,12 @@ class stage:  # noqa: N801 - reads like a function at the call site
 
     def __init__(self, func: Callable, *args: Any, **kwargs: Any):
         self.func, self.args, self.kwargs = func, args, kwargs
+        if "obspy.taup" in sys.modules:
+            # a TauPyModel among the arguments then travels as its name (loaded once per worker);
+            # registered only here, so that nothing imports TauP for the many jobs without one
+            from sparkseis.algorithms.traveltime import register_taup_pickling
+
+            register_taup_pickling()
 
     def __call__(self, d: Any) -> Any:
         args = [_resolve(a) for a in self.args]

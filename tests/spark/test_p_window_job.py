@@ -89,13 +89,15 @@ def test_outputs_and_accounting(spark, job_db, okhotsk_dir):
 
 
 def test_window_samples_match_serial_processing(spark, job_db):
-    from sparkseis.algorithms import TravelTimeCalculator
+    from sparkseis import config
     from sparkseis.algorithms.chains import p_window_steps, run_steps
+    from sparkseis.algorithms.traveltime_table import travel_time_table
     from sparkseis.db import MiniseedMatcher, OriginTimeMatcher
 
     r = job(spark, "--output-tag", "compare")
     assert r.live == 6
-    steps = p_window_steps(TravelTimeCalculator())
+    # the same table the job broadcast (P itself is checked against TauP above)
+    steps = p_window_steps(travel_time_table("iasp91", ("P",), cache_dir=config.settings().traveltime_cache))
     matchers = [MiniseedMatcher(job_db), OriginTimeMatcher(job_db, t0offset=-289.6, tolerance=1)]
     for doc in job_db["wf_TimeSeries"].find({"data_tag": "compare"}):
         serial = run_steps(job_db.read_data(doc["wf_miniseed_id"], collection="wf_miniseed", normalize=matchers), steps)

@@ -49,8 +49,9 @@ def test_event_log_tells_the_seismic_story(spark, shipped_db):
         if e["Event"] == "SparkListenerJobStart" and e["Properties"].get("spark.jobGroup.id") == r.run_id
     ]
     described = [e["Properties"]["spark.job.description"] for e in group]
-    # the run's job group: the labelled warm-up (driven by the model in use), then one job doing all the work
-    assert len(group) == 2 and described[0].startswith("warm-up:") and "TauP model iasp91" in described[0], described
+    # the run's job group: the labelled warm-up (workers start and import the chain; no TauP: the
+    # travel times come from a broadcast table), then one job doing all the work
+    assert len(group) == 2 and described[0].startswith("warm-up:") and "TauP" not in described[0], described
     jobs = group[1:]
     description = described[1]
     assert description.startswith(f"read {r.inputs} wf_miniseed in {r.partitions} partitions")
