@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from py4j.protocol import Py4JJavaError
 from pymongo.errors import OperationFailure, PyMongoError
+from pyspark import SparkContext
 from pyspark.errors import PySparkException
 
 from sparkseis import config
@@ -185,14 +186,16 @@ def run(
 def _process(
     args, spark, db, query: dict, record: RunRecord | None, settings: Settings, table: TravelTimeTable | None
 ) -> RunReport:
-    owns_context = spark is None
+    if spark is None and SparkContext._active_spark_context is not None:
+        spark = SparkContext._active_spark_context  # a shell's or notebook's: used, and left running
+    owns_context = spark is None  # the run starts its own context, and stops it
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="p_window-start") as pool:
         if owns_context:
             context = pool.submit(spark_context, args.master, "sparkseis p_window", None, settings)
         # while the JVM sets up the context: the travel-time table (built once per model, then cached)
         phases = phase_list(_phases(args), args.pdiff)
         table = table or travel_time_table(args.model, phases, settings.traveltime_cache)
-        sc = context.result() if owns_context else spark.sparkContext
+        sc = context.result() if owns_context else getattr(spark, "sparkContext", spark)
         context_up = time.time()
         where = describe(sc)
         _check_master(where["master"], db.client.uri)
