@@ -8,9 +8,8 @@ import socket
 import tempfile
 from pathlib import Path
 
-from sparkseis.db.embedded import EmbeddedServer
-
 from sparkseis.db import Client
+from sparkseis.servers import EmbeddedServer
 
 
 def free_port() -> int:

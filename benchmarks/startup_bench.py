@@ -29,9 +29,11 @@ T0OFFSET, TOLERANCE = -289.6, 1.0  # the Okhotsk data start 289.6 s before the o
 
 
 def events(log_dir: Path, app_id: str) -> list[dict]:
-    """The Spark events of one application (an uncompressed JSON-lines event log)."""
-    path = next(p for p in log_dir.iterdir() if p.name.startswith(app_id))
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """The Spark events of one application: an uncompressed JSON-lines event log, one file or
+    a rolling log's folder (eventlog_v2_<app>/events_<n>_<app>)."""
+    found = next(p for p in log_dir.iterdir() if p.name in (app_id, f"eventlog_v2_{app_id}"))
+    parts = sorted(found.glob("events_*"), key=lambda p: int(p.name.split("_")[1])) if found.is_dir() else [found]
+    return [json.loads(line) for part in parts for line in part.read_text().splitlines() if line.strip()]
 
 
 def timeline(evs: list[dict]) -> dict[str, float]:
