@@ -104,9 +104,8 @@ def _refined_segments(ph, x: np.ndarray, rounds: int = 8) -> dict | None:
         shot_d, shot_t = _shoot(ph, mid_p)
         h = seg["d1"][idx] - seg["d0"][idx]
         u = (shot_d - seg["d0"][idx]) / h
-        u2, u3 = u * u, u * u * u
         t0, t1, p0, p1 = (seg[k][idx] for k in ("t0", "t1", "p0", "p1"))
-        guess = (2 * u3 - 3 * u2 + 1) * t0 + (u3 - 2 * u2 + u) * h * p0 + (3 * u2 - 2 * u3) * t1 + (u3 - u2) * h * p1
+        guess = _hermite(u, t0, h * p0, t1, h * p1)
         with np.errstate(invalid="ignore"):
             miss = ~((u >= 0.0) & (u <= 1.0) & (np.abs(guess - shot_t) <= TOLERANCE_S / 4))
         checked.update(zip(seg["p0"][idx][~miss].tolist(), seg["p1"][idx][~miss].tolist()))
@@ -146,8 +145,8 @@ def _hermite_segments(seg: dict, x: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     d0, h = seg["d0"][i], (seg["d1"] - seg["d0"])[i]
     s = (x[k] - d0) / h
     t0, t1, p0, p1 = (seg[name][i] for name in ("t0", "t1", "p0", "p1"))
-    s2, s3 = s * s, s * s * s
-    t = (2 * s3 - 3 * s2 + 1) * t0 + (s3 - 2 * s2 + s) * h * p0 + (-2 * s3 + 3 * s2) * t1 + (s3 - s2) * h * p1
+    s2 = s * s
+    t = _hermite(s, t0, h * p0, t1, h * p1)
     slope = ((6 * s2 - 6 * s) * t0 + (6 * s - 6 * s2) * t1) / h + (3 * s2 - 4 * s + 1) * p0 + (3 * s2 - 2 * s) * p1
     best, which = _earliest(t, k, x.size)
     found = which >= 0
@@ -194,8 +193,9 @@ class _Level:
             setattr(self, name, getattr(self, name)[back])
 
 
-def _hermite(u: float, f0: float, g0: float, f1: float, g1: float) -> float:
-    """Cubic Hermite at u in [0, 1] from values f and slopes g (already times the step)."""
+def _hermite(u, f0, g0, f1, g1):
+    """Cubic Hermite at u in [0, 1] from values f and slopes g (already times the step);
+    floats or numpy arrays alike."""
     u2 = u * u
     u3 = u2 * u
     return (2 * u3 - 3 * u2 + 1) * f0 + (u3 - 2 * u2 + u) * g0 + (3 * u2 - 2 * u3) * f1 + (u3 - u2) * g1
