@@ -33,11 +33,15 @@ def _import_command(args: argparse.Namespace) -> int:
     import time
 
     from sparkseis.client import Client
-    from sparkseis.db.importer import folder_files, import_folder, worth_spark
+    from sparkseis.db.byte_store import is_object_store
+    from sparkseis.db.importer import archive_files, import_folder, worth_spark
 
+    if args.anon and not is_object_store(args.folder):
+        raise FileNotFoundError(f"--anon reads a public object store: give an s3://bucket/prefix, not {args.folder}")
+    s3 = args.settings.s3_options(anonymous=args.anon) if is_object_store(args.folder) else None
+    files = archive_files(args.folder, s3)  # before connecting: a wrong folder or prefix is one line
     client = Client(args.mongo_uri, settings=args.settings)
     db = client.get_database(args.db)
-    files = folder_files(args.folder)
     began = time.perf_counter()
     if args.spark or (not args.serial and worth_spark(files)):
         from sparkseis.spark.importer import import_folder_distributed
@@ -45,12 +49,14 @@ def _import_command(args: argparse.Namespace) -> int:
 
         spark = session(args.master, app_name=f"sparkseis import {args.folder}", settings=args.settings)
         try:
-            report = import_folder_distributed(db, args.folder, origin=args.origin, spark_context=spark.sparkContext)
+            report = import_folder_distributed(
+                db, args.folder, origin=args.origin, spark_context=spark.sparkContext, s3=s3
+            )
         finally:
             spark.stop()
         how = f"as a Spark job ({report['tasks']} tasks on {args.master or 'the configured master'})"
     else:
-        report = import_folder(db, args.folder, origin=args.origin)
+        report = import_folder(db, args.folder, origin=args.origin, s3=s3)
         how = "file by file"
     print(
         f"imported {args.folder} into database {args.db!r} at {client!r} {how} in {time.perf_counter() - began:.1f} s"
@@ -160,8 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         help="which embedded server (default: [embedded] server in conf/sparkseis.toml, SPARKSEIS_EMBEDDED_SERVER: nx-27017)",
     )
     p_db.set_defaults(func=_db_command)
-    p_imp = sub.add_parser("import", help="import a folder of miniSEED, StationXML and QuakeML files")
-    p_imp.add_argument("folder")
+    p_imp = sub.add_parser(
+        "import", help="import a folder (an SDS tree, any layout) or s3:// prefix of miniSEED, StationXML and QuakeML"
+    )
+    p_imp.add_argument("folder", help="a folder, or s3://bucket/prefix in an S3-compatible store")
+    p_imp.add_argument(
+        "--anon",
+        action="store_true",
+        help="read a public bucket without credentials (otherwise: the AWS default credential chain)",
+    )
     p_imp.add_argument("--db", default="getting_started", help="database name (default getting_started)")
     p_imp.add_argument("--mongo-uri", default=None, help="MongoDB URI (default: configured, else embedded)")
     p_imp.add_argument(

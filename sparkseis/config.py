@@ -26,7 +26,10 @@ _ENV = {
     ("spark", "master"): "SPARKSEIS_SPARK_MASTER",
     ("spark", "event_log_dir"): "SPARKSEIS_EVENT_LOG_DIR",
     ("spark", "history_port"): "SPARKSEIS_HISTORY_PORT",
+    ("s3", "endpoint"): "SPARKSEIS_S3_ENDPOINT",
 }
+# the AWS SDKs' own names for an S3 endpoint, read when sparkseis is given none
+_AWS_ENDPOINT_VARS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 _INTEGERS = {"port", "history_port"}
 
 
@@ -85,6 +88,8 @@ class Settings:
     event_log_dir: Path = Path(defaults.EVENT_LOG_DIR)
     local_ip: str = defaults.LOCAL_IP
     history_port: int = defaults.HISTORY_PORT
+    s3_endpoint: str | None = None  # an S3-compatible store other than AWS: http(s)://host:port
+    s3_region: str | None = None
     project_root: Path = Path(".")
 
     def replace(self, **changes: Any) -> Settings:
@@ -106,6 +111,12 @@ class Settings:
     def state_dir(self) -> Path:
         """Where pid and log files of the servers sparkseis starts live."""
         return self.project_root / "var"
+
+    def s3_options(self, anonymous: bool = False):
+        """How to reach the object store (credentials: the AWS default chain, never settings)."""
+        from sparkseis.db.byte_store import S3Options
+
+        return S3Options(anonymous=bool(anonymous), endpoint=self.s3_endpoint, region=self.s3_region)
 
     @property
     def traveltime_cache(self) -> Path:
@@ -137,6 +148,9 @@ def settings(path: str | os.PathLike | None = None) -> Settings:
         event_log_dir=project_path(value("spark", "event_log_dir", defaults.EVENT_LOG_DIR), root),
         local_ip=value("spark", "local_ip", defaults.LOCAL_IP),
         history_port=int(value("spark", "history_port", defaults.HISTORY_PORT)),
+        s3_endpoint=value("s3", "endpoint", None)
+        or next((os.environ[v] for v in _AWS_ENDPOINT_VARS if os.environ.get(v)), None),
+        s3_region=value("s3", "region", None),
         project_root=root,
     )
 

@@ -20,6 +20,7 @@ from sparkseis.config import Settings
 from sparkseis.core.errors import ArgumentError, ArgumentTypeError
 from sparkseis.core.seismic import BasicSeismic, Seismogram
 from sparkseis.db import metadata_import
+from sparkseis.db.byte_store import S3Options, read_whole
 from sparkseis.db.decode import decode_waveform
 from sparkseis.db.ids import stable_object_id, time_ordered_id
 from sparkseis.db.mseed_index import scan_mseed, segment_documents
@@ -140,38 +141,74 @@ class Database(MongoDatabase):
                 "elog_collection are not supported (normalize with a matcher when reading)"
             )
         path = (Path(dir) / dfile if dir is not None else Path(dfile)).resolve()
-        try:
-            result = scan_mseed(path)
-        except OSError as err:
-            result = None
-            problem = f"cannot read file: {err.strerror}"
-        else:
-            problem = result.problem
-        docs = segment_documents(path, result.segments) if result else []
+        result = self._index_scanned(path, collection)
+        if verbose:
+            log.info(
+                "%s: %d segments indexed%s",
+                path,
+                result["segments"],
+                f" ({result['problem']})" if result["problem"] else "",
+            )
+        if not return_ids:
+            result.pop("ids")
+        return result
+
+    def index_mseed_object(
+        self, uri: str, s3: S3Options | None = None, collection: str = "wf_miniseed"
+    ) -> dict[str, Any]:
+        """index_mseed_file for an object in an S3-compatible store (s3://bucket/key): the object is
+        fetched once to scan its records; the documents say where its bytes are in the store
+        (and that it is read anonymously, for s3.anonymous), so readers take byte ranges from it."""
+        import tempfile
+
+        s3 = s3 or self.settings.s3_options()
+        with tempfile.NamedTemporaryFile(prefix="sparkseis-index-", suffix=".mseed") as tmp:
+            try:
+                tmp.write(read_whole(uri, s3))
+                tmp.flush()
+            except OSError as err:
+                return self._index_scanned(None, collection, uri, f"cannot read object: {err}")
+            return self._index_scanned(Path(tmp.name), collection, uri, anonymous=s3.anonymous)
+
+    def _index_scanned(
+        self,
+        path: Path | None,
+        collection: str,
+        location: str | None = None,
+        problem: str | None = None,
+        anonymous=False,
+    ) -> dict[str, Any]:
+        """Scan path (holding the bytes of location, if given) and replace its documents."""
+        result = None
+        if path is not None:
+            try:
+                result = scan_mseed(path)
+                problem = result.problem
+            except OSError as err:
+                problem = f"cannot read file: {err.strerror}"
+        where = location or str(path)
+        docs = segment_documents(path, result.segments, location) if result else []
         if result and result.skipped_records:
-            log.info("%s: %d records without a sampling rate (log channels) not indexed", path, result.skipped_records)
+            log.info("%s: %d records without a sampling rate (log channels) not indexed", where, result.skipped_records)
         for doc in docs:
             doc["_id"] = time_ordered_id(doc["starttime"], "wf_miniseed", doc["dir"], doc["dfile"], doc["foff"])
+            if anonymous:
+                doc["s3_anonymous"] = True
         self._replace_all(collection, docs)
         if problem:
-            log.warning("%s: %s", path, problem)
+            log.warning("%s: %s", where, problem)
             self["elog"].replace_one(
-                {"_id": stable_object_id("elog", "index_mseed_file", path)},
+                {"_id": stable_object_id("elog", "index_mseed_file", where)},
                 {
                     "algorithm": "index_mseed_file",
-                    "file": str(path),
+                    "file": where,
                     "problem": problem,
                     "segments_indexed": len(docs),
                     "time": datetime.datetime.now(datetime.UTC),
                 },
                 upsert=True,
             )
-        if verbose:
-            log.info("%s: %d segments indexed%s", path, len(docs), f" ({problem})" if problem else "")
-        result = {"file": str(path), "segments": len(docs), "problem": problem}
-        if return_ids:
-            result["ids"] = [doc["_id"] for doc in docs]
-        return result
+        return {"file": where, "segments": len(docs), "problem": problem, "ids": [doc["_id"] for doc in docs]}
 
     def save_inventory(self, inventory_or_path: Any) -> dict[str, int]:
         """site and channel documents from an ObsPy Inventory or a StationXML file."""

@@ -18,7 +18,8 @@ def decode_waveform(db, doc: dict, collection: str) -> TimeSeries:
                 (ident[0], ident[1], ident[2] or "", ident[3]) if None not in (ident[0], ident[1], ident[3]) else None
             )
             expected = Expected(int(doc["npts"]), float(doc["starttime"]), float(doc["sampling_rate"]))
-            seg = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"], channel, expected)
+            s3 = db.settings.s3_options(doc.get("s3_anonymous", False)) if doc.get("storage_mode") == "s3" else None
+            seg = read_mseed_segment(doc["dir"], doc["dfile"], doc["foff"], doc["nbytes"], channel, expected, s3)
             d = documents.timeseries_from_document(doc, seg.data, collection)
             d.t0, d.dt = seg.t0, seg.dt
             return d

@@ -12,13 +12,14 @@ SampleReadError naming the file, the byte offset and what was wrong.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pymseed
 
 from sparkseis.core.errors import SampleReadError
+from sparkseis.db.byte_store import S3Options, join_location, read_range
+from sparkseis.db.mseed_records import RecordHeaders, channel_codes, record_headers
 
 STEIM_ENCODINGS = (10, 11)  # Steim-1, Steim-2
 
@@ -40,96 +41,7 @@ class Expected(NamedTuple):
     sampling_rate: float
 
 
-class _Records(NamedTuple):
-    """The fixed headers of a payload's miniSEED 2 records, one array entry per record."""
-
-    offset: np.ndarray  # in the payload
-    length: np.ndarray
-    codes: np.ndarray  # (records, 12) bytes: station, location, channel, network as in the header
-    nsamples: np.ndarray
-    encoding: np.ndarray
-    data_offset: np.ndarray
-
-
-def _codes(channel: tuple[str, str, str, str]) -> np.ndarray:
-    """(net, sta, loc, chan) as the 12 header bytes of its records (space-padded)."""
-    net, sta, loc, chan = channel
-    return np.frombuffer(
-        (sta.ljust(5) + loc.ljust(2) + chan.ljust(3) + net.ljust(2)).encode("ascii", "replace"), np.uint8
-    )
-
-
-def _equal_length_records(payload: bytes) -> _Records | None:
-    """The headers of a payload of equal-length big-endian records, each with blockette 1000
-    right after its fixed header (what data centres write), read at numpy speed; None when the
-    payload is laid out otherwise."""
-    if len(payload) < 64 or payload[48:50] != b"\x03\xe8":
-        return None
-    length = 1 << payload[54]
-    if not 128 <= length <= 1 << 16 or len(payload) % length:
-        return None
-    rows = np.frombuffer(payload, np.uint8).reshape(-1, length)
-    be16 = lambda col: rows[:, col].astype(np.int64) * 256 + rows[:, col + 1]  # noqa: E731
-    year = be16(20)
-    quality = rows[:, 6]
-    if not (
-        ((year >= 1900) & (year <= 2100)).all()
-        and (be16(48) == 1000).all()
-        and (be16(46) == 48).all()
-        and (rows[:, 54] == payload[54]).all()
-        and ((quality == 68) | (quality == 82) | (quality == 81) | (quality == 77)).all()
-    ):  #  D R Q M
-        return None
-    offsets = np.arange(len(rows), dtype=np.int64) * length
-    return _Records(
-        offsets, np.full(len(rows), length), rows[:, 8:20], be16(30), rows[:, 52].astype(np.int64), be16(44)
-    )
-
-
-def _walk_records(payload: bytes) -> _Records:
-    """The headers of any miniSEED 2 payload, record by record; SampleReadError where one cannot be read."""
-    fields: list[tuple] = []
-    off = 0
-    while off < len(payload):
-        head = payload[off : off + 48]
-        if len(head) < 48 or head[6:7] not in b"DRQM":
-            raise SampleReadError(f"no miniSEED record header at byte {off}")
-        order = ">" if 1900 <= struct.unpack_from(">H", head, 20)[0] <= 2100 else "<"
-        nsamples, _, _, data_offset, blockette = struct.unpack_from(order + "HhhxxxxxxxxHH", head, 30)
-        length = encoding = None
-        for _ in range(16):  # follow the blockette chain to blockette 1000 (record length, encoding)
-            if blockette == 0 or off + blockette + 8 > len(payload):
-                break
-            kind, following = struct.unpack_from(order + "HH", payload, off + blockette)
-            if kind == 1000:
-                encoding, _, exponent = struct.unpack_from("BBB", payload, off + blockette + 4)
-                length = 1 << exponent
-                break
-            blockette = following
-        if length is None or not 128 <= length <= 1 << 16:
-            raise SampleReadError(f"miniSEED record at byte {off} has no usable blockette 1000 (record length)")
-        fields.append((off, length, np.frombuffer(head[8:20], np.uint8), nsamples, encoding, data_offset))
-        off += length
-    offset, lengths, codes, nsamples, encodings, data_offsets = zip(*fields) if fields else ((),) * 6
-    return _Records(
-        np.array(offset, np.int64),
-        np.array(lengths, np.int64),
-        np.array(codes, np.uint8).reshape(-1, 12),
-        np.array(nsamples, np.int64),
-        np.array(encodings, np.int64),
-        np.array(data_offsets, np.int64),
-    )
-
-
-def _v2_records(payload: bytes) -> _Records | None:
-    """The record headers of a miniSEED 2 payload (None for miniSEED 3, whose records libmseed
-    verifies by CRC)."""
-    if payload[:2] == b"MS" and payload[2:3] == b"\x03":
-        return None
-    return _equal_length_records(payload) or _walk_records(payload)
-
-
-def _check_steim(payload: bytes, r: _Records, mine: np.ndarray, data: np.ndarray, where) -> None:
+def _check_steim(payload: bytes, r: RecordHeaders, mine: np.ndarray, data: np.ndarray, where) -> None:
     """Each Steim record's first and last decoded sample equal its integration constants."""
     n = r.nsamples[mine]
     last = np.cumsum(n) - 1
@@ -154,7 +66,7 @@ def _check_steim(payload: bytes, r: _Records, mine: np.ndarray, data: np.ndarray
         )
 
 
-def _first_bad_record(payload: bytes, records: _Records | None) -> tuple[int, str] | None:
+def _first_bad_record(payload: bytes, records: RecordHeaders | None) -> tuple[int, str] | None:
     """(offset, libmseed's message) of the first record that does not decode on its own."""
     if records is None:
         return None
@@ -179,7 +91,7 @@ def decode_segment(
     where(offset) names a payload offset in messages (file and byte).
     """
     try:
-        records = _v2_records(payload)
+        records = record_headers(payload)
     except SampleReadError as err:
         raise SampleReadError(f"{where(0)}: {err}") from None
     try:
@@ -208,7 +120,7 @@ def decode_segment(
     t0, rate = run.starttime / 1e9, float(run.samprate)
     if records is not None:
         mine = (
-            (records.codes == _codes(channel)).all(axis=1)
+            (records.codes == channel_codes(channel)).all(axis=1)
             if channel is not None
             else np.ones(len(records.offset), bool)
         )
@@ -241,15 +153,10 @@ def read_mseed_segment(
     nbytes: int,
     channel: tuple[str, str, str, str] | None = None,
     expected: Expected | None = None,
+    s3: S3Options | None = None,
 ) -> MseedSamples:
-    """Decode the miniSEED records at [foff, foff+nbytes) of a file (decode_segment's rules)."""
-    path = Path(dir) / dfile
-    try:
-        with open(path, "rb") as f:
-            f.seek(int(foff))
-            payload = f.read(int(nbytes))
-    except OSError as err:
-        raise SampleReadError(f"cannot read {path}: {err.strerror}") from None
-    if len(payload) != int(nbytes):
-        raise SampleReadError(f"short read from {path}: {len(payload)} of {nbytes} bytes at offset {foff}")
-    return decode_segment(payload, channel, expected, lambda offset: f"{path} at byte {int(foff) + offset}")
+    """Decode the miniSEED records at [foff, foff+nbytes) of a file or s3:// object (in folder
+    dir, named dfile; decode_segment's rules)."""
+    location = join_location(str(dir), str(dfile))
+    payload = read_range(location, foff, nbytes, s3)
+    return decode_segment(payload, channel, expected, lambda offset: f"{location} at byte {int(foff) + offset}")

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pymseed
 
+from sparkseis.core.errors import SampleReadError
+from sparkseis.db.byte_store import is_object_store
+from sparkseis.db.mseed_records import RecordIndex, record_headers
+
 
 @dataclass
 class Segment:
@@ -135,11 +139,17 @@ def _walk_records(path: str | os.PathLike) -> ScanResult:
     return result
 
 
-def segment_documents(path: str | os.PathLike, segments: list[Segment]) -> list[dict]:
-    """wf_miniseed documents for the segments of one file."""
+def segment_documents(path: str | os.PathLike, segments: list[Segment], location: str | None = None) -> list[dict]:
+    """wf_miniseed documents for the segments of one file: where its bytes are (`dir`/`dfile`:
+    the file's folder and name, or the s3:// folder and name of the object it was read from, as
+    `location` says), the file's size, and each segment's record index (see mseed_records),
+    with which a time span is read without reading the whole segment."""
     p = Path(path).resolve()
-    return [
-        {
+    payload = p.read_bytes()
+    folder, name = location.rsplit("/", 1) if location else (str(p.parent), p.name)
+    docs = []
+    for s in segments:
+        doc = {
             "net": s.net,
             "sta": s.sta,
             "loc": s.loc,
@@ -148,12 +158,29 @@ def segment_documents(path: str | os.PathLike, segments: list[Segment]) -> list[
             "endtime": s.last_sample,
             "sampling_rate": s.sampling_rate,
             "npts": s.npts,
-            "dir": str(p.parent),
-            "dfile": p.name,
+            "dir": folder,
+            "dfile": name,
             "foff": s.foff,
             "nbytes": s.nbytes,
+            "file_nbytes": len(payload),
             "format": "mseed",
-            "storage_mode": "file",
+            "storage_mode": "s3" if location and is_object_store(location) else "file",
         }
-        for s in segments
-    ]
+        index = _record_index(payload[s.foff : s.foff + s.nbytes], (s.net, s.sta, s.loc, s.chan), s.npts)
+        if index is not None:
+            doc["record_index"] = index.to_document()
+        docs.append(doc)
+    return docs
+
+
+def _record_index(payload: bytes, channel: tuple[str, str, str, str], npts: int) -> RecordIndex | None:
+    """The segment's record index, or None where its headers cannot be read at numpy speed or do
+    not add up to the segment's samples (miniSEED 3, odd layouts): the segment is then read whole."""
+    try:
+        headers = record_headers(payload)
+    except SampleReadError:
+        return None
+    if headers is None:
+        return None
+    index = RecordIndex.of_channel(headers, channel)
+    return index if len(index.nsamples) and int(index.nsamples.sum()) == npts else None

@@ -11,19 +11,20 @@ from typing import Any
 from pyspark import SparkContext
 
 from sparkseis import defaults
+from sparkseis.db.byte_store import S3Options
 from sparkseis.db.database import Database
-from sparkseis.db.importer import folder_files, import_file, merge_reports, new_report
+from sparkseis.db.importer import archive_files, import_file, merge_reports, new_report
 
 # few and small, and a catalog's skipped events are reported once: saved on the driver
 _DRIVER_KINDS = ("stationxml", "quakeml")
 
 
-def _index_files(db: Database) -> Any:
-    def index(paths: Iterator[str]) -> Iterator[dict[str, Any]]:
+def _index_files(db: Database, s3: S3Options | None) -> Any:
+    def index(files: Iterator[tuple[str, int]]) -> Iterator[dict[str, Any]]:
         report, others = new_report(), []
-        for path in paths:
-            if import_file(db, Path(path), report, defer=_DRIVER_KINDS) in _DRIVER_KINDS:
-                others.append(path)
+        for location, size in files:
+            if import_file(db, location, report, defer=_DRIVER_KINDS, size=size, s3=s3) in _DRIVER_KINDS:
+                others.append((location, size))
         report["metadata_files"] = others
         yield report
 
@@ -36,16 +37,18 @@ def import_folder_distributed(
     origin: str = defaults.ORIGIN,
     spark_context: SparkContext | None = None,
     files_per_task: int = 8,
+    s3: S3Options | None = None,
 ) -> dict[str, Any]:
-    """import_folder as a Spark job (same report): files are spread over tasks of
-    files_per_task files, indexed where they run; metadata files are saved on the driver."""
-    files = folder_files(folder)
+    """import_folder as a Spark job (same report): files (or s3:// objects) are spread over
+    tasks of files_per_task files, indexed where they run (reading from the store directly);
+    metadata files are saved on the driver."""
+    files = archive_files(folder, s3)
     sc = spark_context or SparkContext.getOrCreate()
     ntasks = max(1, min(len(files), -(-len(files) // files_per_task)))
     sc.setJobDescription(f"import {len(files)} files from {folder}: recognise and index miniSEED")
     try:
-        rdd = sc.parallelize([str(p) for p in files], ntasks).setName(f"files of {folder}")
-        parts = rdd.mapPartitions(_index_files(db)).setName("index miniSEED → wf_miniseed").collect()
+        rdd = sc.parallelize(files, ntasks).setName(f"files of {folder}")
+        parts = rdd.mapPartitions(_index_files(db, s3)).setName("index miniSEED → wf_miniseed").collect()
     finally:
         sc.setJobDescription(None)
     report = new_report()
@@ -53,8 +56,8 @@ def import_folder_distributed(
     for part in parts:
         metadata += part.pop("metadata_files")
         merge_reports(report, part)
-    for path in sorted(metadata):
-        import_file(db, Path(path), report, origin)
+    for location, size in sorted(metadata):
+        import_file(db, location, report, origin, size=size, s3=s3)
     db.ensure_indexes()
     report["tasks"] = ntasks
     return report

@@ -1,59 +1,37 @@
 """The P-window job's engine: read wf_miniseed -> match station and source -> detrend ->
 resample -> P time -> relative time -> window -> save (or count). `run(args)` validates,
-checks the database, records the run and drives Spark; its command-line front (arguments,
-summary, exit codes) is sparkseis.commands.p_window."""
+checks the database, records the run and drives Spark (sparkseis.spark.window_job); its
+command-line front (arguments, summary, exit codes) is sparkseis.commands.p_window."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
-import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from py4j.protocol import Py4JJavaError
-from pymongo.errors import OperationFailure, PyMongoError
-from pyspark import SparkContext
-from pyspark.errors import PySparkException
+from pymongo.errors import OperationFailure
 
 from sparkseis import config
 from sparkseis.algorithms.chains import p_window_steps
 from sparkseis.algorithms.traveltime import load_taup_model, phase_list
-from sparkseis.algorithms.traveltime_table import TravelTimeTable, cached_table, travel_time_table
+from sparkseis.algorithms.traveltime_table import TravelTimeTable, cached_table
 from sparkseis.client import Client, redact_uri
 from sparkseis.config import Settings
-from sparkseis.core.errors import ArgumentError, JobError, SparkJobFailed
+from sparkseis.core.errors import ArgumentError, JobError
 from sparkseis.core.seismic import TimeSeries
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
-from sparkseis.db.partitions import release_snapshot
 from sparkseis.db.runs import RunRecord
 from sparkseis.db.writer import check_data_tag
 from sparkseis.report import RunReport
-from sparkseis.spark.reader import READ_STEPS, ReadHooks, plan_read, read_planned
-from sparkseis.spark.session import describe, spark_context, warm_workers
-from sparkseis.spark.sink import count_live, refuse_other_outputs, write_distributed_data
+from sparkseis.spark.reader import READ_STEPS, ReadHooks, read_planned
+from sparkseis.spark.sink import count_live, write_distributed_data
 from sparkseis.spark.stages import map_steps, per_datum_ms, step_timer
+from sparkseis.spark.window_job import TASK_LOG, WindowJob, phases_of, run_window_job
 
-# where conf/spark/log4j2.properties sends task failure traces
-TASK_LOG = Path(tempfile.gettempdir()) / "sparkseis-task-failures.log"
-
-
-def _task_failure(err: Exception) -> str:
-    """The Python error at the bottom of a failed Spark job, in one line."""
-    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-    for ln in reversed(lines):
-        if ln.split(":")[0].endswith(("Error", "Exception")) and not ln.startswith(("org.", "java.", "py4j")):
-            return ln
-    return lines[0] if lines else type(err).__name__
-
-
-def _phases(args: argparse.Namespace) -> tuple[str, ...]:
-    return tuple(p.strip() for p in args.phases.split(",") if p.strip())
+__all__ = ["TASK_LOG", "open_input", "run", "validate_arguments"]
 
 
 def validate_arguments(args: argparse.Namespace, settings: Settings) -> TravelTimeTable | None:
@@ -71,19 +49,24 @@ def validate_arguments(args: argparse.Namespace, settings: Settings) -> TravelTi
         raise JobError(f"--partitions must be at least 1 (got {args.partitions})")
     if args.resume and args.count_only:
         raise JobError("--resume completes a saving run; it makes no sense with --count-only")
-    if not _phases(args):
+    if not phases_of(args):
         raise JobError("--phases names no phase")
     try:
         if not args.count_only:
             check_data_tag(args.output_tag)
-        table = cached_table(args.model, phase_list(_phases(args), args.pdiff), settings.traveltime_cache)
+        table = cached_table(args.model, phase_list(phases_of(args), args.pdiff), settings.traveltime_cache)
         if table is None:
             load_taup_model(args.model)  # the model must exist before the table is built from it
         # the dry run: every step's argument checks, on a dead datum (nothing is computed)
         dummy = TimeSeries(None, 0.0, 1.0)
         dummy.kill()
         for func, fargs, fkwargs in p_window_steps(
-            table or args.model, args.rate, tuple(args.window), args.pdiff, phases=_phases(args), distance=args.distance
+            table or args.model,
+            args.rate,
+            tuple(args.window),
+            args.pdiff,
+            phases=phases_of(args),
+            distance=args.distance,
         ):
             func(dummy, *fargs, **fkwargs)
     except (ArgumentError, ValueError) as err:
@@ -134,17 +117,6 @@ def open_input(args: argparse.Namespace, settings: Settings) -> tuple[Client, An
     return client, db, query
 
 
-def _check_master(master: str, uri: str) -> None:
-    loopback = ("127.0.0.1", "localhost", "::1")
-    host = urlsplit(uri.replace("mongodb+srv://", "mongodb://")).hostname or ""
-    master_host = urlsplit(master.split(",")[0]).hostname if "://" in master else None
-    if not master.startswith("local") and master_host not in loopback and host in loopback:
-        raise JobError(
-            f"--master {master} runs executors on other hosts, but the database URI points at this machine "
-            f"({redact_uri(uri)}): give a --mongo-uri every node can reach"
-        )
-
-
 def run(
     args: argparse.Namespace, spark=None, settings: Settings | None = None, began: float | None = None
 ) -> RunReport:
@@ -153,106 +125,9 @@ def run(
     tag); anything else is a failure of the run or a bug, and propagates. began: when the run
     began (UNIX time, s; default now), from which start-up and the total are measured. Given
     no `spark`, the run starts its own Spark context and stops it before returning."""
-    began = time.time() if began is None else began
     settings = settings or config.settings()
     table = validate_arguments(args, settings)
-    if args.mongo_uri and redact_uri(args.mongo_uri) != args.mongo_uri:
-        print(
-            "p_window: note: credentials in --mongo-uri are visible to other users in `ps`; "
-            "set SPARKSEIS_MONGODB_URI or conf/sparkseis.toml instead",
-            file=sys.stderr,
-        )
-    client, db, query = open_input(args, settings)
-    record = None
-    if not args.count_only:
-        arguments = {k: (redact_uri(v) if k == "mongo_uri" and v else v) for k, v in vars(args).items()}
-        record = RunRecord.begin(db, "p_window", args.output_tag, arguments, resume=args.resume)
-    with record if record is not None else contextlib.nullcontext():
-        if record is not None and not args.overwrite:
-            refuse_other_outputs(db, args.output_tag, record.run_id)  # before Spark starts
-        try:
-            report = _process(args, spark, db, query, record, settings, table)
-        except (Py4JJavaError, PySparkException) as err:
-            raise SparkJobFailed(_task_failure(err)) from err
-        if record is not None:
-            record.succeed(report.to_record(), application_id=report.application_id)
-    report.total_s = time.time() - began
-    report.startup_s = report.context_up - began
-    report.database, report.mongo, report.count_only = args.db, redact_uri(client.uri), args.count_only
-    report.output_tag = None if args.count_only else args.output_tag
-    return report
-
-
-def _process(
-    args, spark, db, query: dict, record: RunRecord | None, settings: Settings, table: TravelTimeTable | None
-) -> RunReport:
-    if spark is None and SparkContext._active_spark_context is not None:
-        spark = SparkContext._active_spark_context  # a shell's or notebook's: used, and left running
-    owns_context = spark is None  # the run starts its own context, and stops it
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="p_window-start") as pool:
-        if owns_context:
-            context = pool.submit(spark_context, args.master, "sparkseis p_window", None, settings)
-        # while the JVM sets up the context: the travel-time table (built once per model, then cached)
-        phases = phase_list(_phases(args), args.pdiff)
-        table = table or travel_time_table(args.model, phases, settings.traveltime_cache)
-        sc = context.result() if owns_context else getattr(spark, "sparkContext", spark)
-        context_up = time.time()
-        where = describe(sc)
-        _check_master(where["master"], db.client.uri)
-        if record is not None:
-            record.update(application_id=where["application_id"], master=where["master"])
-        print(
-            f"Spark master {where['master']}, UI {where['ui']} (while running), event log {where['event_log']}",
-            flush=True,
-        )
-        group = record.run_id if record is not None else f"p_window-count-{where['application_id']}-{int(time.time())}"
-        label = f"p_window {'count only' if args.count_only else 'data_tag=' + args.output_tag}"
-        # the workers start and import the chain while the driver plans the read
-        warming = pool.submit(_warm_up, sc, group, label) if args.warm_up else None
-        sc.setJobGroup(group, label, interruptOnCancel=False)
-        plan = None
-        try:
-            planning = time.perf_counter()
-            plan = plan_read(db, "wf_miniseed", query, args.partitions, sc)
-            plan_s = time.perf_counter() - planning
-            warm_up_s = warming.result() if warming is not None else 0.0
-            report = _run_job(args, sc, db, plan, record, table)
-            report.wall_s += plan_s
-        finally:
-            sc.setJobDescription(None)
-            sc.setLocalProperty("spark.jobGroup.id", None)
-            if plan is not None:
-                try:
-                    release_snapshot(db, plan)
-                except PyMongoError:
-                    pass  # a lost database: the snapshot expires by itself
-    report.master, report.ui, report.event_log, report.application_id = (
-        where["master"],
-        where["ui"],
-        where["event_log"],
-        where["application_id"],
-    )
-    report.inputs, report.plan, report.plan_s, report.warm_up_s = (
-        plan.total,
-        plan.describe("wf_miniseed"),
-        plan_s,
-        warm_up_s,
-    )
-    report.context_up = context_up
-    if owns_context:
-        stopping = time.perf_counter()
-        sc.stop()
-        report.shutdown_s = time.perf_counter() - stopping
-    return report
-
-
-def _warm_up(sc, group: str, label: str) -> float:
-    """warm_workers in the run's job group (job groups belong to the thread that sets them)."""
-    sc.setJobGroup(group, label, interruptOnCancel=False)
-    try:
-        return warm_workers(sc)
-    finally:
-        sc.setLocalProperty("spark.jobGroup.id", None)
+    return run_window_job(P_WINDOW, args, spark, settings, began, table)
 
 
 def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable) -> RunReport:
@@ -271,7 +146,7 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTabl
         args.rate,
         tuple(args.window),
         args.pdiff,
-        phases=_phases(args),
+        phases=phases_of(args),
         distance=args.distance,
         window_first=not args.full_record,
     )
@@ -298,3 +173,6 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTabl
         )
     report.wall_s = time.perf_counter() - started
     return report
+
+
+P_WINDOW = WindowJob("p_window", "wf_miniseed", open_input, _run_job)

@@ -8,7 +8,7 @@ from tests.support import REPO
 
 BUG = """
 import sys
-import sparkseis.spark.p_window as engine
+import sparkseis.spark.window_job as engine
 from sparkseis.commands.p_window import main
 
 def broken(*args, **kwargs):

@@ -250,10 +250,10 @@ def test_successful_overwrite_removes_samples_a_crashed_run_left_behind(spark, s
 
 def test_loopback_database_with_a_cluster_master_is_refused():
     from sparkseis.core.errors import JobError
-    from sparkseis.spark.p_window import _check_master
+    from sparkseis.spark.window_job import check_master
 
-    _check_master("local[2]", "mongodb://127.0.0.1:27117/")
-    _check_master("spark://head:7077", "mongodb://db.example.org:27017/")
-    _check_master("spark://127.0.0.1:7077", "mongodb://127.0.0.1:27117/")  # a cluster on this machine
+    check_master("local[2]", "mongodb://127.0.0.1:27117/")
+    check_master("spark://head:7077", "mongodb://db.example.org:27017/")
+    check_master("spark://127.0.0.1:7077", "mongodb://127.0.0.1:27117/")  # a cluster on this machine
     with pytest.raises(JobError, match="every node can reach"):
-        _check_master("spark://head:7077", "mongodb://u:p@localhost:27017/")
+        check_master("spark://head:7077", "mongodb://u:p@localhost:27017/")
