@@ -89,6 +89,11 @@ class RunReport:
     mongo: str = ""
     output_tag: str | None = None
     count_only: bool = False
+    job: str = "p_window"
+    input_noun: str = "waveforms"  # what one input is
+    bytes_read: int | None = None  # waveform bytes read from files or object stores
+    files_touched: int | None = None
+    file_bytes: int | None = None  # the sizes of the files touched, added
 
     @property
     def outputs(self) -> int:
@@ -148,7 +153,7 @@ class RunReport:
     def to_record(self) -> dict[str, Any]:
         """The counts a run record keeps (reasons as a list: they may hold '.' or '$')."""
         counts = {"live": self.live, "dead": self.dead, "outputs": self.outputs, "cremated": self.cremated}
-        for name in ("stored", "documents_read"):
+        for name in ("stored", "documents_read", "bytes_read", "files_touched", "file_bytes"):
             if getattr(self, name) is not None:
                 counts[name] = getattr(self, name)
         counts["killed_by"] = [
@@ -171,10 +176,16 @@ class RunReport:
         wall, total = self.wall_s, self.total_s if self.total_s is not None else self.wall_s
         lines = [
             "",
-            "=== sparkseis p_window ===",
+            f"=== sparkseis {self.job} ===",
             f"database     : {self.database} at {self.mongo}",
-            f"inputs       : {self.inputs} waveforms ({self.plan}, planned in {self.plan_s:.2f} s); {n} read by this run",
+            f"inputs       : {self.inputs} {self.input_noun} ({self.plan}, planned in {self.plan_s:.2f} s); {n} read by this run",
         ]
+        if self.bytes_read is not None:
+            per = self.bytes_read / n / 1024 if n else float("nan")
+            lines.append(
+                f"bytes read   : {self.bytes_read / 1e6:.2f} MB ({per:.1f} KiB per {self.input_noun.rstrip('s')}) of "
+                f"{self.files_touched} files holding {(self.file_bytes or 0) / 1e6:.1f} MB"
+            )
         if self.count_only:
             lines.append(f"live         : {self.live} (count only, nothing saved)")
         else:
@@ -200,14 +211,15 @@ class RunReport:
         rate = n / wall if wall > 0 else float("nan")
         whole = n / total if total > 0 else float("nan")
         lines.append(
-            f"wall time    : {wall:.1f} s job ({rate:.1f} waveforms/s), {total:.1f} s with start-up ({whole:.1f} waveforms/s); "
+            f"wall time    : {wall:.1f} s job ({rate:.1f} {self.input_noun}/s), {total:.1f} s with start-up "
+            f"({whole:.1f} {self.input_noun}/s); "
             f"start-up {self.startup_s:.1f} s"
             + (f", warm-up {self.warm_up_s:.1f} s (while planning)" if self.warm_up_s else "")
             + (f", shutdown {self.shutdown_s:.1f} s" if self.shutdown_s else "")
         )
         if self.step_ms:
             lines.append(
-                f"per waveform : {sum(self.step_ms.values()):.2f} ms of worker time: "
+                f"per {self.input_noun.rstrip('s'):<9}: {sum(self.step_ms.values()):.2f} ms of worker time: "
                 + ", ".join(f"{k} {v:.2f}" for k, v in self.step_ms.items())
             )
         lines.append(f"Spark        : {self.master}, app {self.application_id}; event log in {self.event_log}")

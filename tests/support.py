@@ -7,16 +7,19 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from sparkseis.servers import DatabaseServer, embedded_server, free_port
+from sparkseis.servers import DatabaseServer, ManagedServer, embedded_server, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 BIN = Path(sys.executable).parent
 
 __all__ = [
+    "ARCHIVE_EVENTS",
     "BIN",
+    "S3TestServer",
+    "write_test_archive",
     "DATA",
     "REPO",
     "assert_one_record_per_input",
@@ -106,3 +109,80 @@ def wait_until(probe: Callable[[], Any], timeout_s: float, every_s: float = 0.5)
             return answer
         time.sleep(every_s)
     return answer
+
+
+class S3TestServer(ManagedServer):
+    """moto's standalone S3-protocol server on a loopback port (its pid and log in state_dir)."""
+
+    name: ClassVar[str] = "moto-s3"
+    start_timeout_s: ClassVar[float] = 60.0
+
+    def command(self) -> list[str]:
+        return [str(BIN / "moto_server"), "-H", self.host, "-p", str(self.port)]
+
+    def markers(self) -> tuple[str, ...]:
+        return ("moto_server", str(self.port))
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+# The test archive: AE.113A..BHZ and TA.POKR..BHZ as continuous day files for 2013-05-24 and
+# 2013-05-25 (real samples, tiled; 2 s of overlap at each midnight; a 12.4 s gap in 113A), and
+# events at the Okhotsk hypocentre placed by their P time at AE.113A (UTC):
+ARCHIVE_EVENTS = {
+    "okhotsk": None,  # the real event (quake.xml): P at 113A about 05:56
+    "midnight": "2013-05-24T23:58:00",  # the window crosses midnight
+    "margin_before": "2013-05-25T00:01:50",  # the window starts after midnight, its filter margin before
+    "gap": "2013-05-25T09:59:30",  # 113A has a gap of 12.4 s at 10:00:00 inside the window
+    "past_end": "2013-05-25T23:55:00",  # the window runs past the archive's end
+    "no_data": "2013-05-20T12:00:00",  # days before the archive starts
+}
+ARCHIVE_GAP = ("2013-05-25T10:00:00", 12.4)
+
+
+def write_test_archive(root: Path) -> dict:
+    """Write the test archive under root (SDS day files, the two StationXML files, a QuakeML
+    of ARCHIVE_EVENTS); returns {"manifest", "events": {name: origin time epoch s}, "origin"}."""
+    import datetime
+    import shutil
+
+    import obspy
+    from obspy.core.event import Catalog, Event, Origin
+    from obspy.geodetics import gps2dist_azimuth, kilometers2degrees
+    from obspy.taup import TauPyModel
+
+    from sparkseis.testing.day_archive import SourceRecord, write_day_archive
+
+    okhotsk = DATA / "okhotsk_2013"
+    sources = [
+        SourceRecord(str(okhotsk / "AE.113A..BHZ.mseed"), "AE", "113A", "", "BHZ"),
+        SourceRecord(str(okhotsk / "TA.POKR..BHZ.mseed"), "TA", "POKR", "", "BHZ"),
+    ]
+    gap_start = obspy.UTCDateTime(ARCHIVE_GAP[0]).timestamp
+    manifest = write_day_archive(
+        root,
+        sources,
+        [datetime.date(2013, 5, 24), datetime.date(2013, 5, 25)],
+        gaps={"AE.113A..BHZ": [(gap_start, ARCHIVE_GAP[1])]},
+        overlap_s=2.0,
+    )
+    for name in ("AE.113A..BH_.xml", "TA.POKR..BH_.xml", "quake.xml"):
+        shutil.copy(okhotsk / name, root / name)
+    real = obspy.read_events(str(okhotsk / "quake.xml"))[0]
+    hypo = min(real.origins, key=lambda o: o.time)  # the hypocentre origin (import's default)
+    sta = obspy.read_inventory(str(okhotsk / "AE.113A..BH_.xml"))[0][0]
+    km = gps2dist_azimuth(hypo.latitude, hypo.longitude, sta.latitude, sta.longitude)[0] / 1000.0
+    tt = TauPyModel("iasp91").get_travel_times(hypo.depth / 1000.0, kilometers2degrees(km), ["P"])[0].time
+    events, catalog = {"okhotsk": hypo.time.timestamp}, Catalog()
+    for name, p_at in ARCHIVE_EVENTS.items():
+        if p_at is None:
+            continue
+        origin = Origin(
+            time=obspy.UTCDateTime(p_at) - tt, latitude=hypo.latitude, longitude=hypo.longitude, depth=hypo.depth
+        )
+        catalog.append(Event(resource_id=f"smi:test/{name}", origins=[origin]))
+        events[name] = origin.time.timestamp
+    catalog.write(str(root / "test_events.xml"), format="QUAKEML")
+    return {"manifest": manifest, "events": events, "hypocentre": hypo}

@@ -51,3 +51,18 @@ def run_steps(d: Any, steps: list[Step]) -> Any:
     for func, args, kwargs in steps:
         d = func(d, *args, **kwargs)
     return d
+
+
+def event_window_steps(
+    rate: float = 20.0, window: tuple[float, float] = (-100.0, 600.0), short_segment_handling: str = "kill"
+) -> list[Step]:
+    """The chain after an event window's span is read (P is already set, from metadata):
+    detrend constant (the mean of the span read: window plus filter margin) -> resample to rate
+    (samples/s) -> shift_by_Ptime -> WindowData(window s around P)."""
+    start, end = float(window[0]), float(window[1])
+    return [
+        (detrend, (), {"type": "constant"}),
+        (resample, (ScipyDecimator(rate), ScipyResampler(rate)), {}),
+        (shift_by_Ptime, (), {}),
+        (WindowData, (start, end), {"short_segment_handling": short_segment_handling}),
+    ]

@@ -20,12 +20,28 @@ from sparkseis.core.errors import AccountingError, SparkJobFailed, UserMistake
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="p_window", description=__doc__)
+    add_window_options(p, "p_window")
+    p.add_argument(
+        "--full-record",
+        action="store_true",
+        help="detrend, filter and decimate whole records before windowing (default: "
+        "compute P first and filter only the window plus the filter's settling margin; the same windows: "
+        "bit for bit at 40 -> 20 samples/s, within 2e-13 at larger factors)",
+    )
+    p.add_argument("--t0offset", type=float, default=0.0, help="data start minus origin time, s (default 0)")
+    p.add_argument("--tolerance", type=float, default=4.0, help="origin-time match tolerance, s (default 4)")
+    add_run_options(p, "read partitions (default: a multiple of the cores, up to 1,000 waveforms each)")
+    return p
+
+
+def add_window_options(p: argparse.ArgumentParser, default_tag: str) -> None:
+    """The options of every window job: database, tags, window, rate, model, phases, distance."""
     p.add_argument("--db", default="getting_started", help="database name (default getting_started)")
     p.add_argument(
         "--mongo-uri", default=None, help="MongoDB URI (default: SPARKSEIS_MONGODB_URI, conf/, else embedded)"
     )
     p.add_argument("--input-tag", default=None, help="read only wf_miniseed documents with this data_tag")
-    p.add_argument("--output-tag", default="p_window", help="data_tag of the saved windows (default p_window)")
+    p.add_argument("--output-tag", default=default_tag, help=f"data_tag of the saved windows (default {default_tag})")
     p.add_argument(
         "--window",
         nargs=2,
@@ -49,21 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="geodesic",
         help="epicentral distance: geodesic (WGS84 km / 111.19, the tutorial's; default), geocentric or spherical",
     )
-    p.add_argument(
-        "--full-record",
-        action="store_true",
-        help="detrend, filter and decimate whole records before windowing (default: "
-        "compute P first and filter only the window plus the filter's settling margin; the same windows: "
-        "bit for bit at 40 -> 20 samples/s, within 2e-13 at larger factors)",
-    )
-    p.add_argument("--t0offset", type=float, default=0.0, help="data start minus origin time, s (default 0)")
-    p.add_argument("--tolerance", type=float, default=4.0, help="origin-time match tolerance, s (default 4)")
-    p.add_argument(
-        "--partitions",
-        type=int,
-        default=None,
-        help="read partitions (default: a multiple of the cores, up to 1,000 waveforms each)",
-    )
+
+
+def add_run_options(p: argparse.ArgumentParser, partitions_help: str) -> None:
+    """The options of every saving job: partitions, storage, overwrite/resume, count only, Spark."""
+    p.add_argument("--partitions", type=int, default=None, help=partitions_help)
     p.add_argument("--storage-mode", choices=["gridfs", "file"], default=None, help="default from conf/ (gridfs)")
     p.add_argument("--output-dir", default=None, help="folder for storage mode file (default from conf/)")
     p.add_argument(
@@ -96,41 +102,48 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-steps", action="store_true", help="time every step on the workers and print ms per waveform for each"
     )
     p.add_argument("--version", action="version", version=f"sparkseis {__version__}")
-    return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the job from command-line arguments; returns the exit code."""
+def run_command(name: str, parser: argparse.ArgumentParser, engine: str, argv: list[str] | None) -> int:
+    """Parse argv, run the job (the `run` of module `engine`), print its summary; the exit code."""
+    import importlib
+
     from sparkseis.spark.clock import run_started
 
     began = run_started()  # the summary's total is the whole process, spark-submit's JVM start included
-    args = build_parser().parse_args(argv)
-    from sparkseis.spark.p_window import TASK_LOG, run
+    args = parser.parse_args(argv)
+    from sparkseis.spark.window_job import TASK_LOG
 
+    run = importlib.import_module(engine).run
     try:
         report = run(args, began=began)
     except UserMistake as err:
-        print(f"p_window: {err}", file=sys.stderr)
+        print(f"{name}: {err}", file=sys.stderr)
         return 2
     except AccountingError as err:
-        print(f"p_window: the run failed its count check ({err}); the tag's earlier outputs were kept", file=sys.stderr)
+        print(f"{name}: the run failed its count check ({err}); the tag's earlier outputs were kept", file=sys.stderr)
         return 3
     except SparkJobFailed as err:
         print(
-            f"p_window: a Spark task failed, so the run failed and the tag's earlier outputs were kept: {err} "
+            f"{name}: a Spark task failed, so the run failed and the tag's earlier outputs were kept: {err} "
             f"(task traces in {TASK_LOG}; --resume completes the run once the cause is fixed)",
             file=sys.stderr,
         )
         return 1
     except PyMongoError as err:
         print(
-            f"p_window: lost the database ({type(err).__name__}); the tag's earlier outputs were kept; "
+            f"{name}: lost the database ({type(err).__name__}); the tag's earlier outputs were kept; "
             "when it is back, --resume completes the run",
             file=sys.stderr,
         )
         return 1
     print(report.format())
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the job from command-line arguments; returns the exit code."""
+    return run_command("p_window", build_parser(), "sparkseis.spark.p_window", argv)
 
 
 if __name__ == "__main__":

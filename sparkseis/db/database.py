@@ -33,7 +33,8 @@ from sparkseis.io.documents import dead_timeseries
 log = logging.getLogger(__name__)
 
 INDEXES = {
-    "wf_miniseed": [[("net", 1), ("sta", 1), ("chan", 1), ("starttime", 1)], [("dfile", 1), ("foff", 1)]],
+    # (net, sta, chan, loc, starttime): the matchers' lookups and the archive's interval lookup
+    "wf_miniseed": [[("net", 1), ("sta", 1), ("chan", 1), ("loc", 1), ("starttime", 1)], [("dfile", 1), ("foff", 1)]],
     "wf_TimeSeries": [
         [("data_tag", 1)],
         [("net", 1), ("sta", 1), ("chan", 1), ("t0", 1)],

@@ -81,8 +81,11 @@ def import_file(
         if kind in defer:
             return kind
         in_store = is_object_store(str(path))
-        if kind in ("stationxml", "quakeml") and in_store:
-            path = io.BytesIO(read_whole(str(path), s3))  # ObsPy parses metadata from memory
+        if kind in ("stationxml", "quakeml") and in_store:  # ObsPy parses the object's bytes from memory
+            import obspy
+
+            parse = obspy.read_inventory if kind == "stationxml" else obspy.read_events
+            path = parse(io.BytesIO(read_whole(str(path), s3)))
         if kind == "mseed":
             r = db.index_mseed_object(str(path), s3) if in_store else db.index_mseed_file(path)
             report["mseed_files"] += 1

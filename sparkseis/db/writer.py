@@ -24,7 +24,8 @@ from sparkseis.report import RunReport, kill_reason
 
 # Keys a datum read from the database carries for the document it came from; the first one
 # defined names its immediate parent (a re-read window's own document before its miniSEED).
-PARENT_KEYS = ("wf_TimeSeries_id", "wf_Seismogram_id", "wf_miniseed_id", "_source_key")
+# An event window's parent is its (event, channel) pair, which no collection holds.
+PARENT_KEYS = ("wf_TimeSeries_id", "wf_Seismogram_id", "wf_miniseed_id", "pair_id", "_source_key")
 
 
 def parent_id(d: BasicSeismic) -> Any:

@@ -43,8 +43,9 @@ def validate_arguments(args: argparse.Namespace, settings: Settings) -> TravelTi
         raise JobError(f"--window START END: START must be before END (got {start:g} {end:g})")
     if not (math.isfinite(args.rate) and args.rate > 0):
         raise JobError(f"--rate must be a positive number of samples/s (got {args.rate:g})")
-    if not (math.isfinite(args.tolerance) and args.tolerance >= 0) or not math.isfinite(args.t0offset):
-        raise JobError(f"--tolerance must be >= 0 s and --t0offset finite (got {args.tolerance:g}, {args.t0offset:g})")
+    tolerance, t0offset = getattr(args, "tolerance", 0.0), getattr(args, "t0offset", 0.0)  # origin-time matching only
+    if not (math.isfinite(tolerance) and tolerance >= 0) or not math.isfinite(t0offset):
+        raise JobError(f"--tolerance must be >= 0 s and --t0offset finite (got {tolerance:g}, {t0offset:g})")
     if args.partitions is not None and args.partitions < 1:
         raise JobError(f"--partitions must be at least 1 (got {args.partitions})")
     if args.resume and args.count_only:
@@ -84,8 +85,8 @@ def validate_arguments(args: argparse.Namespace, settings: Settings) -> TravelTi
     return table
 
 
-def open_input(args: argparse.Namespace, settings: Settings) -> tuple[Client, Any, dict]:
-    """(client, database, query): the input must exist and match at least one document."""
+def open_input(args: argparse.Namespace, settings: Settings) -> tuple[Client, Any, dict, None]:
+    """(client, database, query, None): the input must exist and match at least one document."""
     client = Client(args.mongo_uri, timeout_s=min(5.0, settings.mongodb_timeout_s), settings=settings)
     safe = redact_uri(client.uri)
     db = client.get_database(args.db)
@@ -114,7 +115,7 @@ def open_input(args: argparse.Namespace, settings: Settings) -> tuple[Client, An
             f"no wf_miniseed documents in {args.db!r}"
             + (f" have data_tag {args.input_tag!r}" if args.input_tag else "")
         )
-    return client, db, query
+    return client, db, query, None
 
 
 def run(
@@ -130,7 +131,7 @@ def run(
     return run_window_job(P_WINDOW, args, spark, settings, began, table)
 
 
-def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable) -> RunReport:
+def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable, prepared=None) -> RunReport:
     """Read the planned waveforms, run the chain and save or count: the job's own clock."""
     started = time.perf_counter()
     stations = MiniseedMatcher(db, "channel")

@@ -38,9 +38,9 @@ _UNSUPPORTED = {
 }
 
 
-def _done_parents(db: Database, run_id: str, output_collections: tuple[str, ...], docs: list[dict]) -> set:
-    """Ids among docs that already have an output of run_id (what a resume skips)."""
-    query = {"run_id": run_id, "parent_id": {"$in": [doc["_id"] for doc in docs]}}
+def done_parents(db: Database, run_id: str, output_collections: tuple[str, ...], ids: list) -> set:
+    """The ids among parent ids that already have an output of run_id (what a resume skips)."""
+    query = {"run_id": run_id, "parent_id": {"$in": list(ids)}}
     return {out["parent_id"] for coll in output_collections for out in db[coll].find(query, {"parent_id": 1})}
 
 
@@ -66,7 +66,9 @@ def _read_partitions(
                 if planned is None:
                     break
                 docs = [doc for _, doc in planned if doc is not None]
-                done = _done_parents(db, *skip_outputs_of, docs) if skip_outputs_of and docs else set()
+                done = (
+                    done_parents(db, *skip_outputs_of, [d["_id"] for d in docs]) if skip_outputs_of and docs else set()
+                )
                 times["query"][0] += clock() - t
                 times["query"][1] += len(planned)
                 for _id, doc in planned:

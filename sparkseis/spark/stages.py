@@ -59,6 +59,20 @@ class _StepTimesParam(AccumulatorParam):
         return a
 
 
+class _DictUnionParam(AccumulatorParam):
+    def zero(self, value: dict) -> dict:
+        return {}
+
+    def addInPlace(self, a: dict, b: dict) -> dict:  # noqa: N802 - Spark's name
+        a.update(b)
+        return a
+
+
+def dict_union(sc: SparkContext) -> Accumulator:
+    """An accumulator of one dict that tasks add keys to (e.g. the files a job touched and their sizes)."""
+    return sc.accumulator({}, _DictUnionParam())
+
+
 def step_timer(sc: SparkContext) -> Accumulator:
     """An accumulator of {step name: (seconds, data)} that the workers' own timers add to."""
     return sc.accumulator({}, _StepTimesParam())

@@ -67,12 +67,13 @@ def check_master(master: str, uri: str) -> None:
 class WindowJob:
     """What differs between the window jobs: their name, which collection the driver plans
     (the job's inputs, or what it plans them from), how the input is checked and opened
-    (client, database, query of plan_collection) and the job proper (read, chain, save or
-    count; returns its report)."""
+    (client, database, query of plan_collection, and what else the job prepared on the driver
+    for its tasks) and the job proper: run_job(args, sc, db, plan, record, table, prepared)
+    reads, runs the chain and saves or counts, and returns its report."""
 
     name: str
     plan_collection: str
-    open_input: Callable[[argparse.Namespace, Settings], tuple[Client, Any, dict]]
+    open_input: Callable[[argparse.Namespace, Settings], tuple[Client, Any, dict, Any]]
     run_job: Callable[..., RunReport]
 
 
@@ -98,7 +99,7 @@ def run_window_job(
             "set SPARKSEIS_MONGODB_URI or conf/sparkseis.toml instead",
             file=sys.stderr,
         )
-    client, db, query = job.open_input(args, settings)
+    client, db, query, prepared = job.open_input(args, settings)
     record = None
     if not args.count_only:
         arguments = {k: (redact_uri(v) if k == "mongo_uri" and v else v) for k, v in vars(args).items()}
@@ -107,7 +108,7 @@ def run_window_job(
         if record is not None and not args.overwrite:
             refuse_other_outputs(db, args.output_tag, record.run_id)  # before Spark starts
         try:
-            report = _process(job, args, spark, db, query, record, settings, table)
+            report = _process(job, args, spark, db, (query, prepared), record, settings, table)
         except (Py4JJavaError, PySparkException) as err:
             raise SparkJobFailed(_task_failure(err)) from err
         if record is not None:
@@ -124,7 +125,7 @@ def _process(
     args,
     spark,
     db,
-    query: dict,
+    opened: tuple[dict, Any],
     record: RunRecord | None,
     settings: Settings,
     table: TravelTimeTable | None,
@@ -158,10 +159,11 @@ def _process(
         plan = None
         try:
             planning = time.perf_counter()
+            query, prepared = opened
             plan = plan_read(db, job.plan_collection, query, args.partitions, sc)
             plan_s = time.perf_counter() - planning
             warm_up_s = warming.result() if warming is not None else 0.0
-            report = job.run_job(args, sc, db, plan, record, table)
+            report = job.run_job(args, sc, db, plan, record, table, prepared)
             report.wall_s += plan_s
         finally:
             sc.setJobDescription(None)

@@ -1,0 +1,12 @@
+"""spark-submit entry point for the event-window job (options: sparkseis/commands/event_windows.py).
+
+spark-submit jobs/event_windows.py --db archive --events '{"magnitude": {"$gte": 6}}' \
+    --chan 'BH?' --min-distance 30 --max-distance 95 --output-tag windows
+"""
+
+import sys
+
+from sparkseis.commands.event_windows import main
+
+if __name__ == "__main__":
+    sys.exit(main())
