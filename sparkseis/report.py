@@ -89,6 +89,7 @@ class RunReport:
     mongo: str = ""
     output_tag: str | None = None
     count_only: bool = False
+    plan_only: bool = False  # pairs planned and counted; nothing read
     job: str = "p_window"
     input_noun: str = "waveforms"  # what one input is
     bytes_read: int | None = None  # waveform bytes read from files or object stores
@@ -186,14 +187,19 @@ class RunReport:
                 f"bytes read   : {self.bytes_read / 1e6:.2f} MB ({per:.1f} KiB per {self.input_noun.rstrip('s')}) of "
                 f"{self.files_touched} files holding {(self.file_bytes or 0) / 1e6:.1f} MB"
             )
-        if self.count_only:
+        if self.plan_only:
+            lines[-1] = (
+                f"planned      : {self.inputs} {self.input_noun} ({self.plan}, in {self.wall_s:.2f} s); nothing read"
+            )
+        elif self.count_only:
             lines.append(f"live         : {self.live} (count only, nothing saved)")
         else:
             lines.append(
                 f"live saved   : {self.live} to wf_TimeSeries, data_tag {self.output_tag!r} ({self.storage_mode}), "
                 f"run {self.run_id}"
             )
-        lines.append(f"killed       : {self.dead}" + (" (in cemetery)" if not self.count_only else ""))
+        if not self.plan_only:
+            lines.append(f"killed       : {self.dead}" + (" (in cemetery)" if not self.count_only else ""))
         lines += [
             f"  {count:6d}  {describe_reason(reason, self.value_ranges.get(reason))}"
             for reason, count in self.killed_by.items()

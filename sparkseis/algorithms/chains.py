@@ -22,6 +22,8 @@ def p_window_steps(
     phases: tuple[str, ...] = P_PHASES,
     distance: str = "geodesic",
     window_first: bool = True,
+    window_reader: Callable | None = None,
+    reader_args: tuple = (),
 ) -> list[Step]:
     """(function, args, kwargs) for: detrend constant -> resample to rate (samples/s) ->
     set_Ptime (phases, distance method) -> shift_by_Ptime -> WindowData(window s around P).
@@ -32,15 +34,23 @@ def p_window_steps(
     fraction of the filtering. The constant detrend
     still removes the whole record's mean. `calculator` is anything set_Ptime takes as its
     model (a TravelTimeCalculator, a Spark broadcast of one, a model name).
+
+    window_reader: with window_first, a step called as window_reader(d, decimator, start, end,
+    *reader_args) that stands for detrend and cut_for_window together, reading only the
+    samples the cut keeps (sparkseis.db.window_read.read_for_window).
     """
     start, end = float(window[0]), float(window[1])
     decimator = ScipyDecimator(rate)
     ptime = (set_Ptime, (calculator,), {"use_pdiff": use_pdiff, "phases": tuple(phases), "distance": distance})
     resampling = (resample, (decimator, ScipyResampler(rate)), {})
-    middle = [ptime, (cut_for_window, (decimator, start, end), {}), resampling] if window_first else [resampling, ptime]
+    if window_first and window_reader is not None:
+        head = [ptime, (window_reader, (decimator, start, end, *reader_args), {}), resampling]
+    elif window_first:
+        head = [(detrend, (), {"type": "constant"}), ptime, (cut_for_window, (decimator, start, end), {}), resampling]
+    else:
+        head = [(detrend, (), {"type": "constant"}), resampling, ptime]
     return [
-        (detrend, (), {"type": "constant"}),
-        *middle,
+        *head,
         (shift_by_Ptime, (), {}),
         (WindowData, (start, end), {"short_segment_handling": short_segment_handling}),
     ]

@@ -140,22 +140,35 @@ def cut_for_window(
     will not be decimated by an integer factor, lacks t0shift, or the window is not well inside
     the decimated data: the later steps then see the whole record and decide as they would
     have (kill reasons included)."""
-    from sparkseis.algorithms.resample import settling_samples
-
     q = decimator.dec_factor(d)
-    if q < 2 or not d.is_defined(t0shift) or d.npts == 0:
+    if not d.is_defined(t0shift):
         return d
-    start, end = window_bounds(win_start, win_end)
-    shift = float(d[t0shift])
-    dt_out = q * d.dt
-    last_out = (d.npts - 1) // q  # the last decimated sample: ceil(npts/q) samples in all
-    i_start = round_half_away((start + shift - d.t0) / dt_out)
-    i_end = i_start + round_half_away((end - start) / dt_out)
-    if i_start < 1 or i_end > last_out - 1:
+    cut = window_cut(d.npts, d.t0, d.dt, decimator, q, float(d[t0shift]), win_start, win_end)
+    if cut is None:
         return d
-    margin = settling_samples(decimator, q)
-    a = max(0, q * i_start - margin)
-    b = min(d.npts, q * i_end + margin + 1)
+    a, b = cut
     d.data = np.ascontiguousarray(d.data[..., a:b])
     d.t0 = d.t0 + a * d.dt
     return d
+
+
+def window_cut(
+    npts: int, t0: float, dt: float, decimator, q: int, shift: float, win_start: float, win_end: float
+) -> tuple[int, int] | None:
+    """[a, b): the input samples (of npts from t0, every dt s) that decimating by q gives the
+    window [win_start, win_end] s after shift from, the filter's settling margin included and
+    cut on the decimation grid; None when there is nothing to cut (q < 2, no samples) or the
+    window is not well inside the decimated data (then the whole record is kept)."""
+    from sparkseis.algorithms.resample import settling_samples
+
+    if q < 2 or npts == 0:
+        return None
+    start, end = window_bounds(win_start, win_end)
+    dt_out = q * dt
+    last_out = (npts - 1) // q  # the last decimated sample: ceil(npts/q) samples in all
+    i_start = round_half_away((start + shift - t0) / dt_out)
+    i_end = i_start + round_half_away((end - start) / dt_out)
+    if i_start < 1 or i_end > last_out - 1:
+        return None
+    margin = settling_samples(decimator, q)
+    return max(0, q * i_start - margin), min(npts, q * i_end + margin + 1)

@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
     p.add_argument("--min-distance", type=float, default=0.0, help="epicentral distance from, degrees (default 0)")
     p.add_argument("--max-distance", type=float, default=180.0, help="epicentral distance to, degrees (default 180)")
+    p.add_argument(
+        "--plan-only",
+        action="store_true",
+        help="count the (event, channel) pairs the events and the selection make (on the executors); read nothing",
+    )
     add_run_options(p, "event partitions (default: a multiple of the cores, up to 1,000 events each)")
     return p
 

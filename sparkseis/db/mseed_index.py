@@ -6,10 +6,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pymseed
 
 from sparkseis.core.errors import SampleReadError
 from sparkseis.db.byte_store import is_object_store
+from sparkseis.db.mseed_decode import Expected, decode_segment
 from sparkseis.db.mseed_records import RecordIndex, record_headers
 
 
@@ -166,11 +168,25 @@ def segment_documents(path: str | os.PathLike, segments: list[Segment], location
             "format": "mseed",
             "storage_mode": "s3" if location and is_object_store(location) else "file",
         }
-        index = _record_index(payload[s.foff : s.foff + s.nbytes], (s.net, s.sta, s.loc, s.chan), s.npts)
+        segment = payload[s.foff : s.foff + s.nbytes]
+        index = _record_index(segment, (s.net, s.sta, s.loc, s.chan), s.npts)
         if index is not None:
             doc["record_index"] = index.to_document()
+            doc.update(_sample_sums(segment, s))
         docs.append(doc)
     return docs
+
+
+def _sample_sums(payload: bytes, s: Segment) -> dict:
+    """The segment's sample sum and mean, from its samples decoded as a read decodes them (every
+    check applied; the mean computed as the constant detrend computes it), so that a job can
+    remove the whole segment's mean while reading only part of it; none if it does not decode."""
+    try:
+        samples = decode_segment(payload, (s.net, s.sta, s.loc, s.chan), Expected(s.npts, s.starttime, s.sampling_rate))
+    except SampleReadError:
+        return {}  # a reader decodes the whole segment and reports why it cannot
+    data = np.ascontiguousarray(samples.data, dtype=np.float64)
+    return {"sample_sum": float(data.sum()), "sample_mean": float(data.mean())}
 
 
 def _record_index(payload: bytes, channel: tuple[str, str, str, str], npts: int) -> RecordIndex | None:

@@ -54,7 +54,9 @@ class SegmentFinder:
             for doc in self._day(channel, day):
                 if doc["starttime"] <= t2 and doc["endtime"] >= t1:
                     found[doc["_id"]] = doc
-        return sorted(found.values(), key=lambda d: (d["starttime"], str(d.get("dir")), str(d.get("dfile")), d.get("foff", 0)))
+        return sorted(
+            found.values(), key=lambda d: (d["starttime"], str(d.get("dir")), str(d.get("dfile")), d.get("foff", 0))
+        )
 
 
 def longest_segment_s(collection, query: dict | None = None) -> float:

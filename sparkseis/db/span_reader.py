@@ -50,6 +50,25 @@ def channel_name(channel: Channel) -> str:
     return ".".join(channel)
 
 
+def read_records(doc: dict, channel: Channel, first: int, last: int, s3: S3Options | None) -> tuple:
+    """(samples, t0 epoch s, index of their first sample in the segment, bytes read, location)
+    of the fewest whole records of a wf_miniseed segment that hold its samples first..last
+    (segment sample numbers): byte ranges from its record index, or the whole segment if it
+    has none; decoded with decode_segment's checks."""
+    rate, start = float(doc["sampling_rate"]), float(doc["starttime"])
+    index = RecordIndex.from_document(doc.get("record_index"))
+    if index is None:
+        offset, nbytes, first_sample, count = 0, int(doc["nbytes"]), 0, int(doc["npts"])
+    else:
+        offset, nbytes, first_sample, count = index.records_for(first, last)
+    location = join_location(doc["dir"], doc["dfile"])
+    foff = int(doc["foff"]) + offset
+    payload = read_range(location, foff, nbytes, s3)
+    expected = Expected(count, start + first_sample / rate, rate)
+    samples = decode_segment(payload, channel, expected, lambda at: f"{location} at byte {foff + at}")
+    return samples.data, samples.t0, first_sample, nbytes, location
+
+
 def _piece(doc: dict, channel: Channel, t1: float, t2: float, s3: S3Options | None) -> tuple | None:
     """(samples, t0, bytes read, location) of the records of one segment that hold samples of
     [t1, t2], or None if it holds none."""
@@ -58,17 +77,8 @@ def _piece(doc: dict, channel: Channel, t1: float, t2: float, s3: S3Options | No
     last = min(round_half_away((t2 - start) * rate), npts - 1)
     if last < first:
         return None
-    index = RecordIndex.from_document(doc.get("record_index"))
-    if index is None:  # no index: the whole segment
-        offset, nbytes, first_sample, count = 0, int(doc["nbytes"]), 0, npts
-    else:
-        offset, nbytes, first_sample, count = index.records_for(first, last)
-    location = join_location(doc["dir"], doc["dfile"])
-    foff = int(doc["foff"]) + offset
-    payload = read_range(location, foff, nbytes, s3)
-    expected = Expected(count, start + first_sample / rate, rate)
-    samples = decode_segment(payload, channel, expected, lambda at: f"{location} at byte {foff + at}")
-    return samples.data, samples.t0, nbytes, location
+    data, t0, _, nbytes, location = read_records(doc, channel, first, last, s3)
+    return data, t0, nbytes, location
 
 
 def read_span(

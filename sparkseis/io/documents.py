@@ -14,7 +14,22 @@ from sparkseis.core.seismic import BasicSeismic, Seismogram, TimeReferenceType, 
 
 NORMALIZED_COLLECTIONS = ("site", "channel", "source")
 # Where the input samples came from: never carried into an output document.
-INPUT_STORAGE_KEYS = ("dir", "dfile", "foff", "nbytes", "format", "storage_mode", "gridfs_id")
+INPUT_STORAGE_KEYS = (
+    "dir",
+    "dfile",
+    "foff",
+    "nbytes",
+    "format",
+    "storage_mode",
+    "gridfs_id",
+    # what an archive's index keeps to read part of a segment
+    "record_index",
+    "file_nbytes",
+    "sample_sum",
+    "sample_mean",
+    "s3_anonymous",
+    "samples_deferred",
+)
 # Written from the object's own attributes, never from its header.
 DERIVED_KEYS = (
     "_id",

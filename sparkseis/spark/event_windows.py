@@ -193,10 +193,42 @@ def _pair_reader(db, plan_bc, counters, skip_run_id: str | None, output_collecti
     return read
 
 
+def count_pairs(sc, db, plan, channels: list[dict], distances: DistanceRange) -> int:
+    """How many (event, channel) pairs the planned events make with channels: computed on the
+    executors, nothing read but the events."""
+    channels_bc = sc.broadcast(channels)
+
+    def count(partitions: Iterator) -> Iterator[int]:
+        n = 0
+        for part in partitions:
+            for batch in read_partition(db.source, part):
+                n += sum(
+                    1
+                    for _, event in batch
+                    if event is not None
+                    for _ in pairs_for_event(event, channels_bc.value, distances)
+                ) + sum(1 for _, event in batch if event is None)
+        yield n
+
+    rdd = sc.parallelize(plan.partitions, len(plan.partitions)).mapPartitions(count)
+    sc.setJobDescription(f"count the (event, channel) pairs of {plan.describe('source')} × {len(channels)} channels")
+    try:
+        return sum(rdd.collect())
+    finally:
+        sc.setJobDescription(None)
+
+
 def _run_job(args, sc, db, plan, record: RunRecord | None, table, prepared) -> RunReport:
     """Plan the pairs, read their spans, run the chain and save or count: the job's own clock."""
     started = time.perf_counter()
     channels, longest = prepared
+    if args.plan_only:
+        distances = DistanceRange(args.min_distance, args.max_distance, args.distance)
+        report = RunReport(job="event_windows", input_noun="windows", count_only=True, plan_only=True)
+        report.inputs = count_pairs(sc, db, plan, channels, distances)
+        report.plan = f"(event, channel) pairs of {plan.describe('source')} × {len(channels)} channels"
+        report.wall_s = time.perf_counter() - started
+        return report
     pair_plan = PairPlan(
         channels,
         DistanceRange(args.min_distance, args.max_distance, args.distance),
@@ -257,5 +289,7 @@ def run(
     except ArgumentError as err:
         raise JobError(f"--min-distance/--max-distance: {err}") from None
     parse_events_query(args.events)
+    if args.plan_only:
+        args.count_only = True  # nothing is read, so nothing is saved
     table = p_window.validate_arguments(args, settings)
     return run_window_job(EVENT_WINDOWS, args, spark, settings, began, table)

@@ -24,6 +24,7 @@ from sparkseis.core.errors import ArgumentError, JobError
 from sparkseis.core.seismic import TimeSeries
 from sparkseis.db.normalize import MiniseedMatcher, OriginTimeMatcher
 from sparkseis.db.runs import RunRecord
+from sparkseis.db.window_read import read_for_window
 from sparkseis.db.writer import check_data_tag
 from sparkseis.report import RunReport
 from sparkseis.spark.reader import READ_STEPS, ReadHooks, read_planned
@@ -140,6 +141,7 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTabl
         documents_read=sc.accumulator(0),
         timer=step_timer(sc) if args.time_steps else None,
         skip_outputs_of=record.run_id if record is not None and args.resume else None,
+        defer_samples=not args.full_record,
     )
     rdd = read_planned(db, plan, [stations, sources], sc, hooks)
     steps = p_window_steps(
@@ -150,6 +152,8 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTabl
         phases=phases_of(args),
         distance=args.distance,
         window_first=not args.full_record,
+        window_reader=read_for_window,
+        reader_args=(db.settings,),
     )
     rdd = map_steps(rdd, steps, hooks.timer)
     if args.count_only:

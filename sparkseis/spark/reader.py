@@ -16,6 +16,7 @@ from sparkseis.db.database import Database, as_matchers
 from sparkseis.db.decode import decode_waveform
 from sparkseis.db.normalize import Matcher, normalize
 from sparkseis.db.partitions import PartitionPlan, ReadPartition, plan_partitions, read_partition
+from sparkseis.db.window_read import can_defer, deferred_timeseries
 from sparkseis.io.documents import dead_timeseries
 
 # With no count given, partitions hold up to this many waveforms, and their number is a
@@ -52,6 +53,7 @@ def _read_partitions(
     documents_read,
     skip_outputs_of: tuple[str, tuple[str, ...]] | None,
     timer,
+    defer_samples: bool = False,
 ) -> Callable[[Iterator], Iterator[BasicSeismic]]:
     clock = time.perf_counter
 
@@ -87,7 +89,8 @@ def _read_partitions(
                     else:
                         for key in exclude_keys:
                             doc.pop(key, None)
-                        d = decode_waveform(db, doc, collection)
+                        deferred = defer_samples and can_defer(doc)
+                        d = deferred_timeseries(doc, collection) if deferred else decode_waveform(db, doc, collection)
                     t1 = clock()
                     for m in matchers:
                         d = normalize(d, m)
@@ -127,13 +130,15 @@ def _query_of(query_or_cursor: dict | Cursor | None, collection: str | None) -> 
 @dataclass(frozen=True)
 class ReadHooks:
     """What a job threads through its read: an accumulator counting the documents read (the
-    run's accounting), a step_timer given query/decode/match times, and a run id whose inputs
-    that already have an output (in output_collection or the cemetery) are skipped (resume)."""
+    run's accounting), a step_timer given query/decode/match times, a run id whose inputs
+    that already have an output (in output_collection or the cemetery) are skipped (resume),
+    and whether indexed miniSEED segments are left unread for a later step to read in part."""
 
     documents_read: Accumulator | None = None
     timer: Accumulator | None = None
     skip_outputs_of: str | None = None
     output_collection: str = "wf_TimeSeries"
+    defer_samples: bool = False  # indexed miniSEED: samples read later (window_read.read_for_window)
 
 
 def plan_read(db: Database, collection: str, query: dict, npartitions: int | None, sc: SparkContext) -> PartitionPlan:
@@ -155,7 +160,14 @@ def read_planned(
     matchers_bc = sc.broadcast(matchers) if matchers else None
     skip = (hooks.skip_outputs_of, (hooks.output_collection, "cemetery")) if hooks.skip_outputs_of else None
     reader = _read_partitions(
-        db, plan.collection, matchers_bc, list(exclude_keys or []), hooks.documents_read, skip, hooks.timer
+        db,
+        plan.collection,
+        matchers_bc,
+        list(exclude_keys or []),
+        hooks.documents_read,
+        skip,
+        hooks.timer,
+        hooks.defer_samples,
     )
     rdd = sc.parallelize(plan.partitions, len(plan.partitions)).mapPartitions(reader, preservesPartitioning=True)
     matched = f" + match {', '.join(getattr(m, 'collection', type(m).__name__) for m in matchers)}" if matchers else ""

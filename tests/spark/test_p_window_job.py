@@ -164,9 +164,8 @@ def test_step_times_come_from_the_workers(spark, job_db):
         "query",
         "decode",
         "match",
-        "detrend",
         "set_Ptime",
-        "cut_for_window",
+        "read_for_window",
         "resample",
         "shift_by_Ptime",
         "WindowData",
@@ -175,5 +174,6 @@ def test_step_times_come_from_the_workers(spark, job_db):
     assert list(steps) == chain  # reported in the order a datum meets the steps
     for name in chain[3:]:
         assert steps[name] > 0, name
-    # decoding a 70-minute 40 sps record costs more than cutting it
-    assert steps["decode"] > steps["cut_for_window"]
+    # the window's records are read after P is known: decoding whole 70-minute 40 sps records costs more
+    whole = job(spark, "--output-tag", "timed_whole", "--time-steps", "--full-record", "--overwrite").step_ms
+    assert "read_for_window" not in whole and whole["decode"] > steps["decode"] + steps["read_for_window"]

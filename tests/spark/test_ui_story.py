@@ -57,7 +57,7 @@ def test_event_log_tells_the_seismic_story(spark, shipped_db):
     assert description.startswith(f"read {r.inputs} wf_miniseed in {r.partitions} partitions")
     for phase in (
         "match channel, source",
-        "detrend",
+        "read_for_window",
         "resample",
         "set_Ptime",
         "WindowData",
@@ -71,7 +71,7 @@ def test_event_log_tells_the_seismic_story(spark, shipped_db):
         if e["Event"] == "SparkListenerStageSubmitted" and e["Stage Info"]["Stage ID"] in stage_ids
         for rdd in e["Stage Info"]["RDD Info"]
     ]
-    assert any("detrend → set_Ptime → cut_for_window → resample → shift_by_Ptime → WindowData" in n for n in names), (
+    assert any("set_Ptime → read_for_window → resample → shift_by_Ptime → WindowData" in n for n in names), (
         names
     )
     # small inputs still get two tasks per core, so the progress bar moves
