@@ -71,9 +71,7 @@ def test_event_log_tells_the_seismic_story(spark, shipped_db):
         if e["Event"] == "SparkListenerStageSubmitted" and e["Stage Info"]["Stage ID"] in stage_ids
         for rdd in e["Stage Info"]["RDD Info"]
     ]
-    assert any("set_Ptime → read_for_window → resample → shift_by_Ptime → WindowData" in n for n in names), (
-        names
-    )
+    assert any("set_Ptime → read_for_window → resample → shift_by_Ptime → WindowData" in n for n in names), names
     # small inputs still get two tasks per core, so the progress bar moves
     assert r.partitions == 2 * spark.sparkContext.defaultParallelism
 
