@@ -23,6 +23,8 @@ __all__ = [
     "DATA",
     "REPO",
     "assert_one_record_per_input",
+    "kill_mid_save",
+    "tag_records",
     "free_port",
     "new_server",
     "spark_submit",
@@ -126,6 +128,49 @@ class S3TestServer(ManagedServer):
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def put_public(self, bucket: str, objects: Iterable[tuple[str, bytes]]) -> None:
+        """Create bucket and upload (key, bytes) pairs readable without credentials. Uploaded
+        with boto3: moto keeps the aws-chunked framing of pyarrow's unsigned streamed uploads."""
+        import boto3
+
+        store = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id="up",
+            aws_secret_access_key="up",
+            region_name="us-east-1",
+        )
+        store.create_bucket(Bucket=bucket)
+        for key, body in objects:
+            store.put_object(Bucket=bucket, Key=key, Body=body, ACL="public-read")
+
+
+def tag_records(db, data_tag: str) -> int:
+    """Records saved under data_tag: windows and cemetery records."""
+    return sum(db[c].count_documents({"data_tag": data_tag}) for c in ("wf_TimeSeries", "cemetery"))
+
+
+def kill_mid_save(
+    job: list[str], env: dict, cwd: Path, written: Callable[[], int], at_least: int, timeout_s: float = 300.0
+) -> int:
+    """Start the job command in its own process group and SIGKILL the group once written()
+    records exist; returns how many there were when it died."""
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen(
+        job, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    count, deadline = 0, time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        count = written()
+        if count >= at_least:
+            os.killpg(proc.pid, signal.SIGKILL)  # the driver and everything it started
+            break
+        time.sleep(0.05)
+    proc.wait(timeout=60)
+    return count
 
 
 # The test archive: AE.113A..BHZ and TA.POKR..BHZ as continuous day files for 2013-05-24 and

@@ -12,6 +12,7 @@ executor process opens its own connections once.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,9 @@ class S3Options:
 
 _clients: dict[S3Options, object] = {}
 _clients_lock = threading.Lock()
+# objects kept open per process: opening one costs a HEAD request, each range a GET after that
+OPEN_OBJECTS = 64
+_open: OrderedDict[tuple[S3Options, str], object] = OrderedDict()
 
 
 def is_object_store(location: str) -> bool:
@@ -70,13 +74,35 @@ def s3_client(options: S3Options):
         return client
 
 
+def _object(options: S3Options, location: str, fresh: bool = False):
+    """An open handle of the object (this process keeps the last OPEN_OBJECTS open)."""
+    key = (options, location)
+    with _clients_lock:
+        handle = None if fresh else _open.get(key)
+        if handle is not None:
+            _open.move_to_end(key)
+            return handle
+    handle = s3_client(options).open_input_file(location[len(S3_SCHEME) :])
+    with _clients_lock:
+        _open[key] = handle
+        while len(_open) > OPEN_OBJECTS:
+            _open.popitem(last=False)[1].close()
+    return handle
+
+
+def _read_object(location: str, offset: int, nbytes: int, options: S3Options) -> bytes:
+    try:
+        return _object(options, location).read_at(nbytes, offset)
+    except OSError:  # a handle gone stale (a dropped connection, a replaced object): once more, anew
+        return _object(options, location, fresh=True).read_at(nbytes, offset)
+
+
 def read_range(location: str, offset: int, nbytes: int, options: S3Options | None = None) -> bytes:
     """nbytes bytes from offset of a local file or an s3:// object; SampleReadError naming the
     location if they cannot all be read."""
     try:
         if is_object_store(location):
-            with s3_client(options or S3Options()).open_input_file(location[len(S3_SCHEME) :]) as f:
-                payload = f.read_at(int(nbytes), int(offset))
+            payload = _read_object(location, int(offset), int(nbytes), options or S3Options())
         else:
             with open(location, "rb") as f:
                 f.seek(int(offset))

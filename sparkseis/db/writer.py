@@ -153,6 +153,8 @@ class WaveformSink:
         else:
             doc = documents.bson_value(d.todict())
             doc.pop("_id", None)
+            for key in documents.INDEX_KEYS:  # where the input is stays; how to read part of it goes
+                doc.pop(key, None)
             doc.update(documents.time_fields(d))  # where in time the datum was when it died
             doc = {
                 **links,

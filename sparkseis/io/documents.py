@@ -22,14 +22,16 @@ INPUT_STORAGE_KEYS = (
     "format",
     "storage_mode",
     "gridfs_id",
+    "file_nbytes",
+    "s3_anonymous",
     # what an archive's index keeps to read part of a segment
     "record_index",
-    "file_nbytes",
     "sample_sum",
     "sample_mean",
-    "s3_anonymous",
     "samples_deferred",
 )
+# the index of an input segment: never stored with a datum, live or dead
+INDEX_KEYS = ("record_index", "sample_sum", "sample_mean", "samples_deferred")
 # Written from the object's own attributes, never from its header.
 DERIVED_KEYS = (
     "_id",

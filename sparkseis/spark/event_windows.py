@@ -117,7 +117,7 @@ def _s3_for(settings: Settings) -> Callable[[dict], Any]:
 def _pair_reader(db, plan_bc, counters, skip_run_id: str | None, output_collection: str = "wf_TimeSeries"):
     """The tasks' pair maker and span reader: events -> one datum per (event, channel) pair,
     its span read (or killed with the reason)."""
-    documents_read, bytes_read, files, timer = counters
+    documents_read, bytes_read, files, timer, planned = counters
     clock = time.perf_counter
 
     def read(partitions: Iterator) -> Iterator[BasicSeismic]:
@@ -136,6 +136,7 @@ def _pair_reader(db, plan_bc, counters, skip_run_id: str | None, output_collecti
                 times["plan pairs"][0] += clock() - t
                 for _id in deleted:  # planned, then deleted: one dead input, never a silent drop
                     documents_read.add(1)
+                    planned.add(1)
                     yield dead_timeseries(
                         {"_id": _id, "source_id": _id, "pair_id": _id},
                         "source",
@@ -148,6 +149,7 @@ def _pair_reader(db, plan_bc, counters, skip_run_id: str | None, output_collecti
                         (ch, stable_object_id("event_window", event["_id"], ch["_id"]))
                         for ch, _ in pairs_for_event(event, plan.channels, plan.distances)
                     ]
+                    planned.add(len(pairs))
                     if skip_run_id and pairs:
                         done = done_parents(db, skip_run_id, (output_collection, "cemetery"), [p for _, p in pairs])
                         pairs = [(ch, p) for ch, p in pairs if p not in done]
@@ -240,10 +242,11 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table, prepared) -> R
         longest,
         {"data_tag": args.input_tag} if args.input_tag else {},
     )
-    documents_read, bytes_read, files = sc.accumulator(0), sc.accumulator(0), dict_union(sc)
+    documents_read, bytes_read, files, planned = sc.accumulator(0), sc.accumulator(0), dict_union(sc), sc.accumulator(0)
     timer = step_timer(sc) if args.time_steps else None
     skip = record.run_id if record is not None and args.resume else None
-    reader = _pair_reader(db, sc.broadcast(pair_plan), (documents_read, bytes_read, files, timer), skip)
+    counters = (documents_read, bytes_read, files, timer, planned)
+    reader = _pair_reader(db, sc.broadcast(pair_plan), counters, skip)
     selection = f"{len(channels)} channels {_selection(args)} at {args.min_distance:g}-{args.max_distance:g} deg"
     rdd = sc.parallelize(plan.partitions, len(plan.partitions)).mapPartitions(reader, preservesPartitioning=True)
     rdd = rdd.setName(f"pairs of {plan.describe('source')} × {selection} → set_Ptime → read span")
@@ -261,11 +264,12 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table, prepared) -> R
             output_dir=args.output_dir,
             run=record,
             documents_read=documents_read,
+            expected_records=planned if args.resume else None,  # pairs done by the earlier attempt included
             timer=timer,
         ).report
     report.documents_read = documents_read.value
     report.job, report.input_noun = "event_windows", "windows"
-    report.inputs = report.documents_read
+    report.inputs = planned.value  # every pair planned, those an earlier attempt saved included
     report.plan = f"(event, channel) pairs of {plan.describe('source')} × {selection}"
     report.bytes_read, report.files_touched = bytes_read.value, len(files.value)
     report.file_bytes = sum(files.value.values())

@@ -111,7 +111,7 @@ def write_distributed_data(
     batch_size: int = 64,
     run: RunRecord | None = None,
     documents_read: Accumulator | None = None,
-    expected_records: int | None = None,
+    expected_records: int | Accumulator | None = None,
     timer: Accumulator | None = None,
 ) -> SavedIds:
     """Save every datum of `data` (an RDD) under data_tag as one run: live ones to collection
@@ -220,6 +220,8 @@ def write_distributed_data(
             {"run_id": run_id}
         )
         report.documents_read = documents_read.value if documents_read is not None else None
+        if isinstance(expected_records, Accumulator):  # counted by the tasks (what a resume covers)
+            expected_records = expected_records.value
         report.check_counts(report.documents_read, report.stored, expected_records)
         report.replaced = replace_older_outputs(db, data_tag, run_id, collection)
         report.run_id, report.storage_mode = run_id, storage_mode

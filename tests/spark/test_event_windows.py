@@ -21,7 +21,7 @@ from sparkseis.db.byte_store import S3Options
 from sparkseis.db.importer import import_folder
 from sparkseis.spark import DataTagExistsError
 from sparkseis.spark.event_windows import run
-from tests.support import REPO, S3TestServer, free_port, write_test_archive
+from tests.support import REPO, S3TestServer, free_port, kill_mid_save, spark_submit, tag_records, write_test_archive
 
 RATE_IN, RATE_OUT, WINDOW = 40.0, 20.0, (-100.0, 600.0)
 # the decimator's settling margin read beyond each end of the window: 64 x order 8 x factor 2 input samples
@@ -48,24 +48,12 @@ def archive_db(client, archive):
 @pytest.fixture(scope="module")
 def s3_archive(archive, tmp_path_factory):
     """The archive uploaded to a bucket of moto's S3 server (started here, stopped by pid)."""
-    import boto3
-
     server = S3TestServer("127.0.0.1", free_port(), tmp_path_factory.mktemp("moto"))
     server.start()
     try:
-        # uploaded with boto3 (moto keeps the aws-chunked framing of unsigned streamed uploads)
-        store = boto3.client(
-            "s3",
-            endpoint_url=server.endpoint,
-            aws_access_key_id="uploader",
-            aws_secret_access_key="uploader",
-            region_name="us-east-1",
-        )
-        store.create_bucket(Bucket="seismic-archive")
         root = archive[0]
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            key = f"sds/{path.relative_to(root)}"
-            store.put_object(Bucket="seismic-archive", Key=key, Body=path.read_bytes(), ACL="public-read")
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        server.put_public("seismic-archive", ((f"sds/{p.relative_to(root)}", p.read_bytes()) for p in files))
         yield server
     finally:
         server.stop()
@@ -262,3 +250,55 @@ def test_mistakes_are_one_line_before_spark(embedded_server, archive_db):
             timeout=120,
         )
         assert out.returncode == 2 and says in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_a_killed_driver_is_resumed_to_one_record_per_pair(embedded_server, archive_db, archive, tmp_path):
+    """SIGKILL spark-submit jobs/event_windows.py while it saves; --resume completes the run exactly."""
+    job, env = spark_submit(
+        "local[1]",
+        "--db",
+        "archive",
+        "--mongo-uri",
+        embedded_server.uri,
+        *SELECT,
+        "--output-tag",
+        "ew_resumed",
+        "--partitions",
+        "6",
+        event_log_dir=tmp_path,
+        script="jobs/event_windows.py",
+    )
+    written = kill_mid_save(
+        job,
+        env,
+        tmp_path,
+        lambda: tag_records(archive_db, "ew_resumed"),
+        3,
+    )
+    assert 3 <= written < 18, f"could not catch the job mid-save ({written} records)"
+    run_id = archive_db.jobs.find_one({"data_tag": "ew_resumed"})["_id"]
+    out = subprocess.run([*job, "--resume"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"run {run_id}" in out.stdout and "inputs       : 18 windows" in out.stdout
+    assert len(_records(archive_db, run_id)) == 18  # one record per pair, none twice
+    assert _check_against_reference(archive_db, run_id, archive[0]) == {"live": 7, "dead": 11}
+    assert archive_db.jobs.find_one({"_id": run_id})["status"] == "succeeded"
+
+
+def test_a_spark_import_from_the_bucket_equals_the_serial_one(spark, client, s3_archive):
+    from sparkseis.spark.importer import import_folder_distributed
+
+    s3 = S3Options(anonymous=True, endpoint=s3_archive.endpoint)
+    serial, parallel = client.get_database("archive_s3_serial"), client.get_database("archive_s3_spark")
+    for db in (serial, parallel):
+        client.drop_database(db.name)
+    import_folder(serial, "s3://seismic-archive/sds", s3=s3)
+    report = import_folder_distributed(
+        parallel, "s3://seismic-archive/sds", spark_context=spark.sparkContext, files_per_task=2, s3=s3
+    )
+    assert report["tasks"] > 1 and report["failed"] == [] and report["mseed_files"] == 4
+    for coll in ("wf_miniseed", "channel", "source"):
+        assert list(serial[coll].find({}).sort("_id", 1)) == list(parallel[coll].find({}).sort("_id", 1)), coll
+    # importing again replaces: the same documents, no more
+    import_folder(serial, "s3://seismic-archive/sds", s3=s3)
+    assert serial.wf_miniseed.count_documents({}) == parallel.wf_miniseed.count_documents({}) == 5

@@ -13,7 +13,7 @@ from sparkseis.algorithms import WindowData
 from sparkseis.commands.p_window import main
 from sparkseis.db.importer import import_folder
 from sparkseis.spark import read_distributed_data, write_distributed_data
-from tests.support import assert_one_record_per_input, new_server, spark_submit
+from tests.support import assert_one_record_per_input, kill_mid_save, new_server, spark_submit, tag_records
 
 OKHOTSK = ["--t0offset", "-289.6", "--tolerance", "1"]
 
@@ -126,20 +126,13 @@ def test_killed_driver_is_resumed_to_one_record_per_input(embedded_server, shipp
         "45",
         event_log_dir=tmp_path,
     )
-    proc = subprocess.Popen(
-        job, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    written = kill_mid_save(
+        job,
+        env,
+        tmp_path,
+        lambda: tag_records(shipped_db, "resumed"),
+        5,
     )
-    written = 0
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        written = shipped_db.wf_TimeSeries.count_documents(
-            {"data_tag": "resumed"}
-        ) + shipped_db.cemetery.count_documents({"data_tag": "resumed"})
-        if written >= 5:
-            os.killpg(proc.pid, signal.SIGKILL)  # the driver and everything it started
-            break
-        time.sleep(0.05)
-    proc.wait(timeout=60)
     assert 5 <= written < 45, f"could not catch the job mid-save ({written} records)"
     run = shipped_db.jobs.find_one({"data_tag": "resumed"})
     assert run["status"] == "running"  # what a crash leaves: an unfinished run holding its tag
