@@ -341,16 +341,145 @@ class TimeSeries(BasicSeismic):
 
 
 class Seismogram(BasicSeismic):
-    """Three-component samples shaped (3, npts) on one time grid.
+    """Three-component samples shaped (3, npts) on one time grid, with a transformation matrix
+    (`tmatrix`) from standard coordinates (east, north, up) to the components' own, as MsPASS
+    defines it: u_current = tmatrix @ u_standard, each row the direction of one component.
+    Rotations and transformations change samples and matrix together and do nothing to dead
+    data (sparkseis.core.coordinates has the matrices).
 
     >>> import numpy as np
-    >>> Seismogram(np.zeros((3, 50)), 0.0, 0.05).npts
-    50
+    >>> d = Seismogram(np.array([[1.0], [0.0], [0.0]]), 0.0, 0.05)   # one sample: 1 east
+    >>> d.npts, d.cardinal()
+    (1, True)
+    >>> d.rotate(np.pi / 2)                                          # axes turned 90 degrees anticlockwise
+    >>> np.round(d.data[:, 0], 12).tolist(), d.cardinal()
+    ([0.0, -1.0, 0.0], False)
+    >>> d.rotate_to_standard(); np.round(d.data[:, 0], 12).tolist()
+    [1.0, 0.0, 0.0]
     """
 
-    __slots__ = ()
+    __slots__ = ("_tmatrix",)
     components = 3
+
+    def __init__(
+        self, data: Any = None, t0: float = 0.0, dt: float = 1.0, metadata=None, tref=None, npts=None, tmatrix=None
+    ):
+        other = data if isinstance(data, Seismogram) and t0 == 0.0 and metadata is None else None
+        args = (data, t0, dt, metadata) if tref is None else (data, t0, dt, metadata, tref)
+        super().__init__(*args, npts=npts)
+        if other is not None:
+            self._tmatrix = other.tmatrix
+        else:
+            self._tmatrix = np.eye(3) if tmatrix is None else _matrix(tmatrix)
+
+    @property
+    def tmatrix(self) -> np.ndarray:
+        """The transformation matrix (a copy; set it with set_transformation_matrix)."""
+        return self._tmatrix.copy()
+
+    @tmatrix.setter
+    def tmatrix(self, value) -> None:
+        self.set_transformation_matrix(value)
+
+    def set_transformation_matrix(self, a) -> None:
+        """Declare the components' directions (3 x 3, rows in standard coordinates); the
+        samples are not changed."""
+        self._tmatrix = _matrix(a)
+
+    def cardinal(self) -> bool:
+        """True when the components are east, north, up (the identity to 4 decimals, MsPASS's test)."""
+        from sparkseis.core.coordinates import is_cardinal
+
+        return is_cardinal(self._tmatrix)
+
+    def orthogonal(self) -> bool:
+        """True when the components' directions are orthonormal (from the matrix itself: MsPASS
+        keeps a flag, false after bundling unless cardinal, whatever the directions)."""
+        from sparkseis.core.coordinates import is_orthogonal
+
+        return is_orthogonal(self._tmatrix)
+
+    def _busy(self) -> bool:
+        return self.live and self.npts > 0
+
+    def rotate_to_standard(self) -> None:
+        """Samples back to east, north, up (the matrix's transpose when orthogonal, else its
+        inverse); LinAlgError when the directions are coplanar."""
+        if not self._busy() or self.cardinal():
+            return
+        a = self._tmatrix
+        self.data = a.T @ self.data if self.orthogonal() else np.linalg.solve(a, self.data)
+        self._tmatrix = np.eye(3)
+
+    def transform(self, a) -> None:
+        """Apply the 3 x 3 matrix a to the samples; tmatrix becomes a @ tmatrix."""
+        if not self._busy():
+            return
+        a = _matrix(a)
+        self.data = a @ self.data
+        self._tmatrix = a @ self._tmatrix
+
+    def rotate(self, how) -> None:
+        """A float: turn the horizontal axes anticlockwise by that many radians (from the
+        current axes, as MsPASS's code does; its docstring says clockwise). A
+        SphericalCoordinate or a 3-vector: from standard coordinates to x3 along that direction
+        and x1 horizontal (for a P ray: transverse, radial, longitudinal)."""
+        from sparkseis.core import coordinates
+
+        if not self._busy():
+            return
+        if isinstance(how, (int, float, np.floating, np.integer)) and not isinstance(how, bool):
+            self.transform(coordinates.horizontal_rotation(float(how)))
+            return
+        sc = how if isinstance(how, coordinates.SphericalCoordinate) else coordinates.spherical(how)
+        self.rotate_to_standard()
+        m = coordinates.ray_rotation(sc)
+        self.data = m @ self.data
+        self._tmatrix = m
+
+    def free_surface_transformation(self, slowness, vp0: float, vs0: float) -> None:
+        """Kennett's free-surface transformation for a wave of horizontal slowness vector
+        slowness = (ux, uy) in s/km (along the propagation direction, in east and north), under
+        surface velocities vp0 and vs0 (km/s): components become (SH, SV, P), not normalised.
+        Vertical incidence (|u| = 0) leaves the datum as it is; ValueError when 1/|u| is below
+        vp0 or vs0."""
+        from sparkseis.core import coordinates
+
+        if not self._busy():
+            return
+        ux, uy = (float(v) for v in slowness)
+        p = math.hypot(ux, uy)
+        if p < np.finfo(float).eps:
+            return
+        fs = coordinates.free_surface_matrix(p, vp0, vs0)  # raises before anything changes
+        self.rotate(coordinates.SphericalCoordinate(1.0, 0.0, math.atan2(uy, ux)))
+        self.transform(fs)
+
+    def copy(self, data: np.ndarray | None = None) -> Seismogram:
+        out = super().copy(data)
+        out._tmatrix = self._tmatrix.copy()
+        return out
+
+    def __getstate__(self) -> tuple:
+        return (*super().__getstate__(), self._tmatrix)
+
+    def __setstate__(self, state: tuple) -> None:
+        super().__setstate__(state[:8])
+        self._tmatrix = np.array(state[8], dtype=np.float64) if len(state) > 8 else np.eye(3)
+
+    def __eq__(self, other: Any) -> bool:
+        return super().__eq__(other) and np.array_equal(self._tmatrix, other._tmatrix)
+
+    __hash__ = None
 
     def __repr__(self) -> str:
         state = "live" if self.live else "dead"
-        return f"Seismogram(npts={self.npts}, t0={self.t0}, dt={self.dt}, {self.tref.value}, {state})"
+        ident = ".".join(str(self.get(k, "")) for k in ("net", "sta", "loc"))
+        return f"Seismogram({ident}, npts={self.npts}, t0={self.t0}, dt={self.dt}, {self.tref.value}, {state})"
+
+
+def _matrix(a) -> np.ndarray:
+    m = np.array(a, dtype=np.float64)
+    if m.shape != (3, 3) or not np.isfinite(m).all():
+        raise ValueError(f"a transformation matrix is 3 x 3 and finite, got shape {m.shape}")
+    return m

@@ -137,6 +137,7 @@ class WaveformSink:
             doc.update(links, storage_mode=self.storage_mode, elog=d.elog.to_list())
             if not isinstance(d, TimeSeries):
                 doc["ncomponents"] = int(d.data.shape[0])
+                doc["tmatrix"] = d.tmatrix.tolist()
             if self.storage_mode == "gridfs":
                 self._gridfs.add(
                     file_id, d.data, filename=str(doc_id), metadata={"data_tag": self.data_tag, "run_id": self.run_id}

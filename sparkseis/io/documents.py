@@ -121,11 +121,13 @@ def restore_time(d: BasicSeismic, doc: dict) -> None:
 def timeseries_from_document(doc: dict, samples: np.ndarray, collection: str) -> BasicSeismic:
     """A live TimeSeries (Seismogram for 3-row samples) from a stored document and its samples;
     `_id` and `<collection>_id` link back."""
-    md = {k: v for k, v in doc.items() if k not in ("elog", "live")}
+    md = {k: v for k, v in doc.items() if k not in ("elog", "live", "tmatrix")}
     md[f"{collection}_id"] = doc["_id"]
     dt = float(doc["dt"]) if "dt" in doc else 1.0 / float(doc["sampling_rate"])
     t0 = float(doc["t0"]) if "t0" in doc else float(doc["starttime"])
     d = (TimeSeries if samples.ndim == 1 else Seismogram)(samples, t0, dt, md)
+    if samples.ndim == 2 and doc.get("tmatrix") is not None:
+        d.set_transformation_matrix(doc["tmatrix"])
     restore_time(d, doc)
     if doc.get("elog"):
         d.elog = ErrorLogger.from_list(doc["elog"])
