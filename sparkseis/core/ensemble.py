@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from sparkseis.core.errors import ErrorLogger
 from sparkseis.core.metadata import Metadata
 from sparkseis.core.seismic import Seismogram, TimeSeries
@@ -65,3 +67,21 @@ class SeismogramEnsemble(_Ensemble):
 
     __slots__ = ()
     member_type = Seismogram
+
+
+def members_of(ensembles: Iterable) -> Iterator:
+    """Each member of each ensemble, with the ensemble's metadata where the member lacks it; a
+    dead ensemble's members die with its reason. Atomic data pass as they are."""
+    for e in ensembles:
+        if not isinstance(e, _Ensemble):
+            yield e
+            continue
+        worst = e.elog.worst_errors() if e.dead() else []
+        for m in e.member:
+            for k, v in e.items():
+                if not m.is_defined(k):
+                    m[k] = v
+            if e.dead() and m.live:
+                why = worst[0] if worst else None
+                m.kill_with(why.algorithm if why else "ensemble", why.message if why else "its ensemble is dead")
+            yield m

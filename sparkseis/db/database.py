@@ -267,6 +267,43 @@ class Database(MongoDatabase):
             d = apply_matcher(d, matcher)
         return d
 
+    def read_ensemble_data(
+        self,
+        cursor: Any,
+        collection: str | None = None,
+        normalize: list[Matcher | str] | None = None,
+        ensemble_metadata: dict | None = None,
+        exclude_keys: list[str] | None = None,
+        data_tag: str | None = None,
+        **unused: Any,
+    ):
+        """One ensemble of the documents of a cursor, a query (dict) or a list of ids
+        (MsPASS's read_ensemble_data): a TimeSeriesEnsemble, or a SeismogramEnsemble from
+        wf_Seismogram; unreadable members come back dead, saying why; ensemble_metadata
+        becomes the ensemble's."""
+        from sparkseis.core.ensemble import SeismogramEnsemble, TimeSeriesEnsemble
+
+        if isinstance(cursor, dict):
+            query = dict(cursor, **({"data_tag": data_tag} if data_tag else {}))
+            cursor = self[collection or "wf_TimeSeries"].find(query)
+        elif isinstance(cursor, (list, tuple)):
+            cursor = [self[collection or "wf_TimeSeries"].find_one({"_id": i}) or i for i in cursor]
+        if collection is None:
+            collection = getattr(getattr(cursor, "collection", None), "name", None) or "wf_TimeSeries"
+        members = [
+            self.read_data(doc, normalize=normalize, exclude_keys=exclude_keys, collection=collection)
+            for doc in cursor
+        ]
+        kind = SeismogramEnsemble if collection == "wf_Seismogram" else TimeSeriesEnsemble
+        return kind(members, ensemble_metadata or {})
+
+    def save_ensemble_data(self, ensemble_object: Any, data_tag: str | None = None, **kwargs: Any) -> list:
+        """Save every member (with the ensemble's metadata where a member lacks it) as save_data
+        does: live ones to the collection, dead ones to the cemetery; returns their ids."""
+        from sparkseis.core.ensemble import members_of
+
+        return [self.save_data(m, data_tag=data_tag, **kwargs)["_id"] for m in members_of([ensemble_object])]
+
     # --- save ---------------------------------------------------------------
     def save_data(
         self,

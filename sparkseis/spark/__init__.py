@@ -1,6 +1,7 @@
 """The Spark engine: session, partitioned reader, map stages, bulk sink. Only here is pyspark imported."""
 
 from sparkseis.core.errors import DataTagExistsError
+from sparkseis.spark.ensembles import group_ensembles
 from sparkseis.spark.reader import read_distributed_data
 from sparkseis.spark.session import describe, session, spark_context
 from sparkseis.spark.sink import count_live, write_distributed_data
@@ -10,6 +11,7 @@ __all__ = [
     "DataTagExistsError",
     "count_live",
     "describe",
+    "group_ensembles",
     "read_distributed_data",
     "session",
     "spark_context",

@@ -12,6 +12,7 @@ from typing import Any
 
 from pyspark import RDD, Accumulator, TaskContext
 
+from sparkseis.core.ensemble import members_of
 from sparkseis.core.errors import AccountingError, ArgumentError, ArgumentTypeError, DataTagExistsError
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.database import Database
@@ -202,7 +203,7 @@ def write_distributed_data(
                 cremate=cremate,
             )
             spent, count = 0.0, 0
-            for d in data:
+            for d in members_of(data):  # an ensemble's members are saved one by one
                 started = time.perf_counter()
                 sink.add(d)
                 spent += time.perf_counter() - started
@@ -240,7 +241,7 @@ def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> RunReport
 
     def summarize(data: Iterator[BasicSeismic]) -> Iterator[RunReport]:
         tally = RunReport()
-        for d in data:
+        for d in members_of(data):
             tally.add(d)
         tally.acknowledged_live, tally.acknowledged_dead = tally.live, tally.dead  # nothing to store
         yield tally
