@@ -58,6 +58,7 @@ class RunReport:
 
     live: int = 0
     dead: int = 0
+    inputs_covered: int = 0  # inputs the outputs stand for: one each, or a bundle's components (parent_ids)
     acknowledged_live: int = 0  # records the database confirmed
     acknowledged_dead: int = 0
     cremated: int = 0  # dead data deliberately left without a record (counted here only)
@@ -102,7 +103,10 @@ class RunReport:
         return self.live + self.dead
 
     def add(self, d: BasicSeismic) -> None:
-        """Count one datum: live, or dead under its kill reason with the numbers in it."""
+        """Count one datum: live, or dead under its kill reason with the numbers in it; and the
+        inputs it stands for (its parent_ids, when it was made of several)."""
+        parents = d.get("parent_ids")
+        self.inputs_covered += len(parents) if isinstance(parents, (list, tuple)) else 1
         if d.live:
             self.live += 1
             return
@@ -122,7 +126,7 @@ class RunReport:
         total, killed = cls(), Counter()
         for part in parts:
             total.partitions += 1
-            for name in ("live", "dead", "acknowledged_live", "acknowledged_dead", "cremated"):
+            for name in ("live", "dead", "inputs_covered", "acknowledged_live", "acknowledged_dead", "cremated"):
                 setattr(total, name, getattr(total, name) + getattr(part, name))
             killed.update(part.killed_by)
             for reason, example in part.examples.items():
@@ -137,8 +141,10 @@ class RunReport:
         records stored (+ cremated). stored may also hold what an earlier attempt of a resumed
         run wrote: then it must equal `expected`, the inputs the run covers."""
         problems = []
-        if documents_read is not None and documents_read != self.outputs:
-            problems.append(f"{documents_read} documents read but {self.outputs} outputs")
+        if documents_read is not None and documents_read != self.inputs_covered:
+            problems.append(
+                f"{documents_read} documents read but {self.outputs} outputs stand for {self.inputs_covered}"
+            )
         acknowledged = self.acknowledged_live + self.acknowledged_dead
         if acknowledged + self.cremated != self.outputs:
             problems.append(

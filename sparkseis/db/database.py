@@ -291,8 +291,7 @@ class Database(MongoDatabase):
         if collection is None:
             collection = getattr(getattr(cursor, "collection", None), "name", None) or "wf_TimeSeries"
         members = [
-            self.read_data(doc, normalize=normalize, exclude_keys=exclude_keys, collection=collection)
-            for doc in cursor
+            self.read_data(doc, normalize=normalize, exclude_keys=exclude_keys, collection=collection) for doc in cursor
         ]
         kind = SeismogramEnsemble if collection == "wf_Seismogram" else TimeSeriesEnsemble
         return kind(members, ensemble_metadata or {})

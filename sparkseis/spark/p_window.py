@@ -132,9 +132,9 @@ def run(
     return run_window_job(P_WINDOW, args, spark, settings, began, table)
 
 
-def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable, prepared=None) -> RunReport:
-    """Read the planned waveforms, run the chain and save or count: the job's own clock."""
-    started = time.perf_counter()
+def windows(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable) -> tuple:
+    """(RDD of windows, the read's hooks, the chain's steps): the planned waveforms read,
+    matched and taken through the chain, not yet saved."""
     stations = MiniseedMatcher(db, "channel")
     sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
     hooks = ReadHooks(
@@ -155,7 +155,13 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTabl
         window_reader=read_for_window,
         reader_args=(db.settings,),
     )
-    rdd = map_steps(rdd, steps, hooks.timer)
+    return map_steps(rdd, steps, hooks.timer), hooks, steps
+
+
+def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable, prepared=None) -> RunReport:
+    """Read the planned waveforms, run the chain and save or count: the job's own clock."""
+    started = time.perf_counter()
+    rdd, hooks, steps = windows(args, sc, db, plan, record, table)
     if args.count_only:
         report = count_live(rdd, hooks.documents_read)
     else:
