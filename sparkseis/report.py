@@ -43,11 +43,20 @@ def merge_value_ranges(into: list[list[float]], other: list[list[float]]) -> lis
     return into
 
 
-def describe_reason(reason: str, ranges: list[list[float]] | None) -> str:
-    """reason with each masked number shown as its value, or its range over the data (lo..hi)."""
+def describe_reason(reason: str, ranges: list[list[float]] | None, example: str | None = None) -> str:
+    """reason with each masked number shown as its value, or its range over the data (lo..hi).
+    A value written with leading zeros in the example (a code: PB01, S007) is shown as written."""
     if not ranges or reason.count("#") != len(ranges):
         return reason
-    shown = iter(f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}" for lo, hi in ranges)
+    written = [m.group() for m in _NUMBER.finditer(example or "")]
+    written = written if len(written) == len(ranges) else [""] * len(ranges)
+
+    def show(lo: float, hi: float, text: str) -> str:
+        if lo == hi:
+            return text if re.fullmatch(r"0\d+", text) else f"{lo:g}"
+        return f"{lo:g}..{hi:g}"
+
+    shown = iter(show(lo, hi, text) for (lo, hi), text in zip(ranges, written))
     return re.sub("#", lambda _: next(shown), reason)
 
 
@@ -89,6 +98,7 @@ class RunReport:
     database: str = ""
     mongo: str = ""
     output_tag: str | None = None
+    output_collection: str = "wf_TimeSeries"
     count_only: bool = False
     plan_only: bool = False  # pairs planned and counted; nothing read
     job: str = "p_window"
@@ -168,7 +178,7 @@ class RunReport:
                 "reason": r,
                 "count": n,
                 "example": self.examples.get(r),
-                "values": describe_reason(r, self.value_ranges.get(r)),
+                "values": describe_reason(r, self.value_ranges.get(r), self.examples.get(r)),
             }
             for r, n in self.killed_by.items()
         ]
@@ -201,13 +211,13 @@ class RunReport:
             lines.append(f"live         : {self.live} (count only, nothing saved)")
         else:
             lines.append(
-                f"live saved   : {self.live} to wf_TimeSeries, data_tag {self.output_tag!r} ({self.storage_mode}), "
+                f"live saved   : {self.live} to {self.output_collection}, data_tag {self.output_tag!r} ({self.storage_mode}), "
                 f"run {self.run_id}"
             )
         if not self.plan_only:
             lines.append(f"killed       : {self.dead}" + (" (in cemetery)" if not self.count_only else ""))
         lines += [
-            f"  {count:6d}  {describe_reason(reason, self.value_ranges.get(reason))}"
+            f"  {count:6d}  {describe_reason(reason, self.value_ranges.get(reason), self.examples.get(reason))}"
             for reason, count in self.killed_by.items()
         ]
         if not self.count_only:

@@ -225,7 +225,7 @@ def write_distributed_data(
             expected_records = expected_records.value
         report.check_counts(report.documents_read, report.stored, expected_records)
         report.replaced = replace_older_outputs(db, data_tag, run_id, collection)
-        report.run_id, report.storage_mode = run_id, storage_mode
+        report.run_id, report.storage_mode, report.output_collection = run_id, storage_mode, collection
         if own:
             record.succeed(report.to_record())
     return SavedIds(db, collection, report)
