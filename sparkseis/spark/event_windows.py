@@ -44,9 +44,8 @@ from sparkseis.io.documents import dead_timeseries
 from sparkseis.report import RunReport
 from sparkseis.spark import p_window
 from sparkseis.spark.reader import done_parents
-from sparkseis.spark.sink import count_live, write_distributed_data
 from sparkseis.spark.stages import dict_union, map_steps, per_datum_ms, step_timer
-from sparkseis.spark.window_job import WindowJob, phases_of, run_window_job
+from sparkseis.spark.window_job import WindowJob, phases_of, run_window_job, save_or_count
 
 # what the pair reader's own timers measure, in the order a pair meets them
 PAIR_STEPS = ("plan pairs", "set_Ptime", "find segments", "read span")
@@ -252,22 +251,8 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table, prepared) -> R
     rdd = rdd.setName(f"pairs of {plan.describe('source')} × {selection} → set_Ptime → read span")
     steps = event_window_steps(args.rate, tuple(args.window))
     rdd = map_steps(rdd, steps, timer)
-    if args.count_only:
-        report = count_live(rdd, documents_read)
-    else:
-        report = write_distributed_data(
-            rdd,
-            db,
-            storage_mode=args.storage_mode,
-            overwrite=args.overwrite,
-            data_tag=args.output_tag,
-            output_dir=args.output_dir,
-            run=record,
-            documents_read=documents_read,
-            expected_records=planned if args.resume else None,  # pairs done by the earlier attempt included
-            timer=timer,
-        ).report
-    report.documents_read = documents_read.value
+    expected = planned if args.resume else None  # pairs done by the earlier attempt included
+    report = save_or_count(rdd, db, args, record, documents_read, expected_records=expected, timer=timer)
     report.job, report.input_noun = "event_windows", "windows"
     report.inputs = planned.value  # every pair planned, those an earlier attempt saved included
     report.plan = f"(event, channel) pairs of {plan.describe('source')} × {selection}"

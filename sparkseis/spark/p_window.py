@@ -28,9 +28,8 @@ from sparkseis.db.window_read import read_for_window
 from sparkseis.db.writer import check_data_tag
 from sparkseis.report import RunReport
 from sparkseis.spark.reader import READ_STEPS, ReadHooks, read_planned
-from sparkseis.spark.sink import count_live, write_distributed_data
 from sparkseis.spark.stages import map_steps, per_datum_ms, step_timer
-from sparkseis.spark.window_job import TASK_LOG, WindowJob, phases_of, run_window_job
+from sparkseis.spark.window_job import TASK_LOG, WindowJob, phases_of, run_window_job, save_or_count
 
 __all__ = ["TASK_LOG", "open_input", "run", "validate_arguments"]
 
@@ -162,22 +161,8 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTabl
     """Read the planned waveforms, run the chain and save or count: the job's own clock."""
     started = time.perf_counter()
     rdd, hooks, steps = windows(args, sc, db, plan, record, table)
-    if args.count_only:
-        report = count_live(rdd, hooks.documents_read)
-    else:
-        report = write_distributed_data(
-            rdd,
-            db,
-            storage_mode=args.storage_mode,
-            overwrite=args.overwrite,
-            data_tag=args.output_tag,
-            output_dir=args.output_dir,
-            run=record,
-            documents_read=hooks.documents_read,
-            expected_records=plan.total if args.resume else None,
-            timer=hooks.timer,
-        ).report
-    report.documents_read = hooks.documents_read.value
+    expected = plan.total if args.resume else None
+    report = save_or_count(rdd, db, args, record, hooks.documents_read, expected_records=expected, timer=hooks.timer)
     if hooks.timer is not None:
         report.step_ms = per_datum_ms(
             hooks.timer, [*READ_STEPS, *(getattr(f, "__name__", "") for f, _, _ in steps), "save"]

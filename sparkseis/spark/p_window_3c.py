@@ -21,8 +21,7 @@ from sparkseis.db.writer import parent_id
 from sparkseis.report import RunReport
 from sparkseis.spark import p_window
 from sparkseis.spark.ensembles import group_ensembles
-from sparkseis.spark.sink import count_live, write_distributed_data
-from sparkseis.spark.window_job import WindowJob, run_window_job
+from sparkseis.spark.window_job import WindowJob, run_window_job, save_or_count
 
 
 def component_set(d: BasicSeismic) -> tuple:
@@ -45,21 +44,7 @@ def _run_job(args, sc, db, plan, record: RunRecord | None, table, prepared=None)
     rdd, hooks, steps = p_window.windows(args, sc, db, plan, record, table)
     gathers = group_ensembles(rdd, component_set)
     seismograms = gathers.map(bundle_and_rotate).setName(f"{gathers.name()} → bundle_seed_data → transform_to_RTZ")
-    if args.count_only:
-        report = count_live(seismograms, hooks.documents_read)
-    else:
-        report = write_distributed_data(
-            seismograms,
-            db,
-            storage_mode=args.storage_mode,
-            overwrite=args.overwrite,
-            data_tag=args.output_tag,
-            collection="wf_Seismogram",
-            output_dir=args.output_dir,
-            run=record,
-            documents_read=hooks.documents_read,
-        ).report
-    report.documents_read = hooks.documents_read.value
+    report = save_or_count(seismograms, db, args, record, hooks.documents_read, collection="wf_Seismogram")
     report.job, report.input_noun = "p_window_3c", "waveforms"
     report.wall_s = time.perf_counter() - started
     return report

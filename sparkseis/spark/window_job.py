@@ -33,7 +33,7 @@ from sparkseis.db.runs import RunRecord
 from sparkseis.report import RunReport
 from sparkseis.spark.reader import plan_read
 from sparkseis.spark.session import describe, spark_context, warm_workers
-from sparkseis.spark.sink import refuse_other_outputs
+from sparkseis.spark.sink import count_live, refuse_other_outputs, write_distributed_data
 
 # where conf/spark/log4j2.properties sends task failure traces
 TASK_LOG = Path(tempfile.gettempdir()) / "sparkseis-task-failures.log"
@@ -198,3 +198,35 @@ def _warm_up(sc, group: str, label: str) -> float:
         return warm_workers(sc)
     finally:
         sc.setLocalProperty("spark.jobGroup.id", None)
+
+
+def save_or_count(
+    rdd,
+    db,
+    args: argparse.Namespace,
+    record: RunRecord | None,
+    documents_read,
+    collection: str = "wf_TimeSeries",
+    expected_records=None,
+    timer=None,
+) -> RunReport:
+    """The end of every window job: count live and dead (--count-only) or save under the run's
+    tag to collection; the report carries the inputs read."""
+    if args.count_only:
+        report = count_live(rdd, documents_read)
+    else:
+        report = write_distributed_data(
+            rdd,
+            db,
+            storage_mode=args.storage_mode,
+            overwrite=args.overwrite,
+            data_tag=args.output_tag,
+            collection=collection,
+            output_dir=args.output_dir,
+            run=record,
+            documents_read=documents_read,
+            expected_records=expected_records,
+            timer=timer,
+        ).report
+    report.documents_read = documents_read.value
+    return report
