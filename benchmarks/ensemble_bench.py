@@ -8,11 +8,16 @@ and prints the wall time, the Python workers' peak resident memory and the drive
 and JVM): what an executor holds is the ensembles it works on, so the peaks do not grow with
 the number of ensembles.
 
-    .venv/bin/python benchmarks/ensemble_bench.py
+    .venv/bin/python benchmarks/ensemble_bench.py [--ensembles 5 10 20] [--driver-memory 2g]
+
+In local mode the JVM is driver and executor at once and every shuffle block passes through
+it; its resident size follows its heap, which spark.driver.memory bounds: --driver-memory 1g
+with more ensembles shows the bound.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -28,14 +33,14 @@ MEMBERS, NPTS = 2000, 14001
 RECORD = Path(__file__).resolve().parents[1] / "data/okhotsk_2013/AE.113A..BHZ.mseed"
 
 
-def worker(n_ensembles: int) -> None:
+def worker(n_ensembles: int, driver_memory: str) -> None:
     import numpy as np
     from p_window_bench import jvm_peak_mib
 
     from sparkseis.spark import group_ensembles, session
 
     tag = f"sparkseis-ensemble-bench-{n_ensembles}"
-    spark = session("local[2]", app_name=tag, conf={"spark.ui.enabled": "false", "spark.driver.memory": "2g"})
+    spark = session("local[2]", app_name=tag, conf={"spark.ui.enabled": "false", "spark.driver.memory": driver_memory})
     sc = spark.sparkContext
     n = n_ensembles * MEMBERS
 
@@ -77,15 +82,20 @@ def worker(n_ensembles: int) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--worker":
-        worker(int(sys.argv[2]))
+    if len(sys.argv) > 3 and sys.argv[1] == "--worker":
+        worker(int(sys.argv[2]), sys.argv[3])
         return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ensembles", type=int, nargs="+", default=[5, 10, 20], help="numbers of ensembles to run")
+    parser.add_argument("--driver-memory", default="2g", help="the JVM heap limit (spark.driver.memory)")
+    args = parser.parse_args()
     env = dict(
         os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", SPARK_LOCAL_IP="127.0.0.1"
     )
-    for n_ensembles in (5, 10, 20):
+    print(f"local[2], spark.driver.memory {args.driver_memory}")
+    for n_ensembles in args.ensembles:
         out = subprocess.run(
-            [sys.executable, __file__, "--worker", str(n_ensembles)],
+            [sys.executable, __file__, "--worker", str(n_ensembles), args.driver_memory],
             capture_output=True,
             text=True,
             env=env,

@@ -29,10 +29,11 @@ PEER_SIDE = r"""
 import json, math, sys
 import numpy as np, obspy
 from mspasspy.util.converter import Trace2TimeSeries
-from mspasspy.ccore.seismic import TimeSeriesEnsemble, Seismogram, SlownessVector
+from mspasspy.ccore.seismic import TimeSeries, TimeSeriesEnsemble, Seismogram, SlownessVector
 from mspasspy.algorithms.bundle import bundle_seed_data
 from mspasspy.algorithms.basic import transform_to_RTZ, transform_to_LQT, rotate_to_standard
 data, baz, ema, p, vp0, vs0, a, b = sys.argv[1], *map(float, sys.argv[2:7]), int(sys.argv[7]), int(sys.argv[8])
+BAD_CASES = json.loads(sys.argv[9])
 out = {}
 for net, sta in (("AE", "113A"), ("TA", "POKR")):
     inv = obspy.read_inventory(f"{data}/{net}.{sta}..BH_.xml")
@@ -58,8 +59,60 @@ for net, sta in (("AE", "113A"), ("TA", "POKR")):
     x.free_surface_transformation(SlownessVector(p * math.sin(az), p * math.cos(az), 0.0), vp0, vs0)
     res["free_surface_transformation"] = [np.array(x.tmatrix).tolist(), np.array(x.data)[:, a:b].tolist()]
     out[sta] = res
+
+def members():
+    inv = obspy.read_inventory(f"{data}/AE.113A..BH_.xml")
+    ds = []
+    for chan in ("BHE", "BHN", "BHZ"):
+        tr = obspy.read(f"{data}/AE.113A..{chan}.mseed")[0]
+        ch = inv.select(location="", channel=chan, time=tr.stats.starttime)[0][0][0]
+        d = Trace2TimeSeries(tr)
+        d["net"], d["sta"], d["chan"], d["loc"] = "AE", "113A", chan, ""
+        d["channel_hang"], d["channel_vang"] = ch.azimuth, ch.dip + 90.0
+        ds.append(d)
+    return ds
+
+exec(sys.argv[10])  # spoil(), shared with the sparkseis side
+bad = {}
+for case in BAD_CASES:
+    ds = spoil(members(), case, TimeSeries)
+    ens = TimeSeriesEnsemble()
+    for d in ds:
+        ens.member.append(d)
+    ens.set_live()
+    got = bundle_seed_data(ens)
+    bad[case] = [[bool(m.live), "; ".join(e.message.strip() for e in m.elog.get_error_log())] for m in got.member]
+out["bad"] = bad
 print(json.dumps(out))
 """
+# How each bad case spoils AE.113A's (BHE, BHN, BHZ): one source, run by both systems (copy:
+# each system's way of copying a TimeSeries).
+SPOIL = """
+def spoil(ds, case, copy):
+    if case == "missing BHZ":
+        return ds[:2]
+    if case == "BHN at another rate":
+        ds[1].dt = 0.05
+    elif case == "BHE without orientation":
+        ds[0].erase("channel_hang")
+    elif case == "BHZ twice, different samples":
+        twin = copy(ds[2])
+        twin.data[100] += 1.0
+        ds.append(twin)
+    elif case == "BHZ twice, identical":
+        ds.append(copy(ds[2]))
+    return ds
+"""
+_spoil_namespace: dict = {}
+exec(SPOIL, _spoil_namespace)
+spoil = _spoil_namespace["spoil"]
+BAD_CASES = (
+    "missing BHZ",
+    "BHN at another rate",
+    "BHE without orientation",
+    "BHZ twice, different samples",
+    "BHZ twice, identical",
+)
 
 
 def ours(station: str) -> dict:
@@ -87,9 +140,26 @@ def ours(station: str) -> dict:
     return {k: (d.tmatrix, d.data[:, SAMPLES]) for k, d in done.items()}
 
 
+def our_bad_bundles() -> dict:
+    """Each bad case of AE.113A's three records bundled by sparkseis: [[live, reason]] per output."""
+    from sparkseis.algorithms import bundle_seed_data
+    from sparkseis.core.ensemble import TimeSeriesEnsemble
+    from tests.algorithms.test_three_component import _members
+
+    out = {}
+    for case in BAD_CASES:
+        ds = _members("113A")
+        for d in ds:
+            d["net"], d["sta"], d["loc"] = "AE", "113A", ""
+        got = bundle_seed_data(TimeSeriesEnsemble(spoil(ds, case, lambda d: d.copy())))
+        out[case] = [[m.live, "; ".join(e.message for e in m.elog.get_error_log())] for m in got.member]
+    return out
+
+
 def main() -> None:
     peer = Path(os.environ.get("PEER", "/work/peer_scratch"))
     args = [str(REPO / "data/okhotsk_2013"), BAZ, EMA, SLOWNESS, VP0, VS0, SAMPLES.start, SAMPLES.stop]
+    args += [json.dumps(BAD_CASES), SPOIL]
     out = subprocess.run(
         [str(peer / "mspass-venv/bin/python"), "-c", PEER_SIDE, *map(str, args)],
         capture_output=True,
@@ -99,12 +169,18 @@ def main() -> None:
     if out.returncode:
         raise SystemExit(f"the MsPASS side failed: {out.stderr[-2000:]}")
     theirs = json.loads(out.stdout.splitlines()[-1])
+    their_bad, our_bad = theirs.pop("bad"), our_bad_bundles()
     for station, results in theirs.items():
         mine = ours(station)
         for name, (tm, data) in results.items():
             tm_diff = np.abs(mine[name][0] - np.array(tm)).max()
             rel = np.abs(mine[name][1] - np.array(data)).max() / np.abs(np.array(data)).max()
             print(f"{station:5s} {name:28s} tmatrix max diff {tm_diff:.1e}, samples max relative diff {rel:.1e}")
+    for case in BAD_CASES:
+        print(f"bad bundle, AE.113A {case}:")
+        for system, outputs in (("MsPASS", their_bad[case]), ("sparkseis", our_bad[case])):
+            shown = "; ".join(("live" if live else f"dead ({' '.join(why.split())})") for live, why in outputs)
+            print(f"    {system:9s} {len(outputs)} Seismogram(s): {shown or 'none'}")
 
 
 if __name__ == "__main__":

@@ -146,10 +146,17 @@ class RunReport:
         total.killed_by = dict(killed.most_common())
         return total
 
-    def check_counts(self, documents_read: int | None, stored: int | None, expected: int | None = None) -> None:
+    def check_counts(
+        self,
+        documents_read: int | None,
+        stored: int | None,
+        expected: int | None = None,
+        stored_inputs: int | None = None,
+    ) -> None:
         """AccountingError unless data read == outputs == records acknowledged (+ cremated) ==
         records stored (+ cremated). stored may also hold what an earlier attempt of a resumed
-        run wrote: then it must equal `expected`, the inputs the run covers."""
+        run wrote: then the inputs the stored records stand for (stored_inputs, default stored:
+        one each) must equal `expected`, the inputs the run covers."""
         problems = []
         if documents_read is not None and documents_read != self.inputs_covered:
             problems.append(
@@ -160,7 +167,13 @@ class RunReport:
             problems.append(
                 f"{self.outputs} outputs but the database acknowledged {acknowledged} records ({self.cremated} cremated)"
             )
-        if stored is not None:
+        if stored is not None and expected is not None and stored_inputs not in (None, stored):
+            if stored_inputs != expected - self.cremated:
+                problems.append(
+                    f"the database's {stored} records of this run stand for {stored_inputs} inputs, "
+                    f"expected {expected - self.cremated}"
+                )
+        elif stored is not None:
             recorded = (expected if expected is not None else self.outputs) - self.cremated
             if stored != recorded:
                 problems.append(f"the database holds {stored} records of this run, expected {recorded}")

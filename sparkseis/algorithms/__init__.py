@@ -1,6 +1,6 @@
 """Processing functions on data objects (no Spark, no MongoDB)."""
 
-from sparkseis.algorithms.bundle import bundle_seed_data
+from sparkseis.algorithms.bundle import BundleSEEDGroup, bundle_seed_data
 from sparkseis.algorithms.resample import ScipyDecimator, ScipyResampler, resample
 from sparkseis.algorithms.signals import detrend, filter, taper
 from sparkseis.algorithms.three_component import (
@@ -24,6 +24,7 @@ __all__ = [
     "TravelTimeCalculator",
     "WindowData",
     "ator",
+    "BundleSEEDGroup",
     "bundle_seed_data",
     "detrend",
     "epicentral_distance",

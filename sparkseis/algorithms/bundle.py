@@ -91,3 +91,29 @@ def bundle_seed_data(ensemble: TimeSeriesEnsemble) -> SeismogramEnsemble:
     out = SeismogramEnsemble([bundle_group(groups[k]) for k in sorted(groups)], ensemble.todict())
     out.live = ensemble.live
     return out
+
+
+def BundleSEEDGroup(d: TimeSeriesEnsemble | list | tuple, i0: int = 0, iend: int = 2) -> Seismogram:  # noqa: N802
+    """MsPASS's name: one Seismogram from members d[i0] .. d[iend] (inclusive) of an ensemble,
+    list or tuple of TimeSeries, which must be one (net, sta, loc, band+instrument) set;
+    dead with the reason (bundle_group's, or members of several sets) when they cannot make one."""
+    if isinstance(d, TimeSeriesEnsemble):
+        members = list(d.member)
+    elif isinstance(d, (list, tuple)):
+        members = list(d)
+    else:
+        raise ArgumentTypeError(
+            f"BundleSEEDGroup: d must be a TimeSeriesEnsemble, list, or tuple, got {type(d).__name__}"
+        )
+    if not all(isinstance(m, TimeSeries) for m in members):
+        raise ArgumentTypeError("BundleSEEDGroup: every input element must be a TimeSeries")
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in (i0, iend)):
+        raise ValueError(f"BundleSEEDGroup: i0 and iend must be integers, got {i0!r} and {iend!r}")
+    if not 0 <= i0 <= iend < len(members):
+        raise ValueError(f"BundleSEEDGroup: indices must satisfy 0 <= i0 <= iend < {len(members)}, got {i0}, {iend}")
+    group = members[i0 : iend + 1]
+    sets = {_key(m) for m in group}
+    if len(sets) > 1:
+        names = ", ".join(".".join(k) for k in sorted(sets))
+        return _dead(group, f"members {i0}..{iend} are of {len(sets)} component sets ({names})")
+    return bundle_group(group)

@@ -44,7 +44,9 @@ INDEXES = {
     "channel": [[("net", 1), ("sta", 1), ("chan", 1), ("loc", 1), ("starttime", 1)]],
     "site": [[("net", 1), ("sta", 1), ("starttime", 1)]],
     "source": [[("time", 1)]],
-    "cemetery": [[("data_tag", 1)], [("run_id", 1), ("parent_id", 1)]],
+    # a bundle's record lists its inputs (parent_ids): what a resume of a bundling run looks up
+    "wf_Seismogram": [[("data_tag", 1)], [("run_id", 1), ("parent_id", 1)], [("run_id", 1), ("parent_ids", 1)]],
+    "cemetery": [[("data_tag", 1)], [("run_id", 1), ("parent_id", 1)], [("run_id", 1), ("parent_ids", 1)]],
     "jobs": [[("data_tag", 1), ("started", -1)]],
 }
 # what pymongo's GridFS creates before its first write; reads and deletes by file need them

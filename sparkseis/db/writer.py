@@ -131,6 +131,9 @@ class WaveformSink:
         doc_id, file_id = output_ids(self.data_tag, d, self.run_id)
         self.tally.add(d)
         links = {"_id": doc_id, "data_tag": self.data_tag, "run_id": self.run_id, "parent_id": parent_id(d)}
+        parents = d.get("parent_ids")
+        if isinstance(parents, (list, tuple)):  # a bundle's inputs, at the top of its record or tombstone
+            links["parent_ids"] = list(parents)
         if d.live:
             doc = documents.header_document(d, self.exclude_keys)
             doc.update(documents.time_fields(d))

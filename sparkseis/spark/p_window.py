@@ -131,15 +131,19 @@ def run(
     return run_window_job(P_WINDOW, args, spark, settings, began, table)
 
 
-def windows(args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable) -> tuple:
+def windows(
+    args, sc, db, plan, record: RunRecord | None, table: TravelTimeTable, output_collection: str = "wf_TimeSeries"
+) -> tuple:
     """(RDD of windows, the read's hooks, the chain's steps): the planned waveforms read,
-    matched and taken through the chain, not yet saved."""
+    matched and taken through the chain, not yet saved. A resume skips the waveforms that
+    already have a record of the run in output_collection or the cemetery."""
     stations = MiniseedMatcher(db, "channel")
     sources = OriginTimeMatcher(db, "source", t0offset=args.t0offset, tolerance=args.tolerance)
     hooks = ReadHooks(
         documents_read=sc.accumulator(0),
         timer=step_timer(sc) if args.time_steps else None,
         skip_outputs_of=record.run_id if record is not None and args.resume else None,
+        output_collection=output_collection,
         defer_samples=not args.full_record,
     )
     rdd = read_planned(db, plan, [stations, sources], sc, hooks)

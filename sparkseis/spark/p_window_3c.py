@@ -14,7 +14,6 @@ from sparkseis import config
 from sparkseis.algorithms import bundle_seed_data, transform_to_RTZ
 from sparkseis.config import Settings
 from sparkseis.core.ensemble import TimeSeriesEnsemble
-from sparkseis.core.errors import JobError
 from sparkseis.core.seismic import BasicSeismic
 from sparkseis.db.runs import RunRecord
 from sparkseis.db.writer import parent_id
@@ -22,6 +21,8 @@ from sparkseis.report import RunReport
 from sparkseis.spark import p_window
 from sparkseis.spark.ensembles import group_ensembles
 from sparkseis.spark.window_job import WindowJob, run_window_job, save_or_count
+
+OUTPUT_COLLECTION = "wf_Seismogram"
 
 
 def component_set(d: BasicSeismic) -> tuple:
@@ -41,16 +42,21 @@ def bundle_and_rotate(ensemble: TimeSeriesEnsemble):
 def _run_job(args, sc, db, plan, record: RunRecord | None, table, prepared=None) -> RunReport:
     """p_window's read and chain, then group, bundle, rotate, save or count: the job's own clock."""
     started = time.perf_counter()
-    rdd, hooks, steps = p_window.windows(args, sc, db, plan, record, table)
+    rdd, hooks, steps = p_window.windows(args, sc, db, plan, record, table, output_collection=OUTPUT_COLLECTION)
     gathers = group_ensembles(rdd, component_set)
     seismograms = gathers.map(bundle_and_rotate).setName(f"{gathers.name()} → bundle_seed_data → transform_to_RTZ")
-    report = save_or_count(seismograms, db, args, record, hooks.documents_read, collection="wf_Seismogram")
+    # a resume reads only inputs no record covers yet: a bundle is saved whole, so they form whole
+    # component sets, and the check is that the run's records stand for every planned input
+    expected = plan.total if args.resume else None
+    report = save_or_count(
+        seismograms, db, args, record, hooks.documents_read, collection=OUTPUT_COLLECTION, expected_records=expected
+    )
     report.job, report.input_noun = "p_window_3c", "waveforms"
     report.wall_s = time.perf_counter() - started
     return report
 
 
-P_WINDOW_3C = WindowJob("p_window_3c", "wf_miniseed", p_window.open_input, _run_job)
+P_WINDOW_3C = WindowJob("p_window_3c", "wf_miniseed", p_window.open_input, _run_job, OUTPUT_COLLECTION)
 
 
 def run(
@@ -58,7 +64,5 @@ def run(
 ) -> RunReport:
     """Run the job; returns its report (p_window.run's rules)."""
     settings = settings or config.settings()
-    if args.resume:
-        raise JobError("p_window_3c: --resume is not available yet (a Seismogram stands for three inputs)")
     table = p_window.validate_arguments(args, settings)
     return run_window_job(P_WINDOW_3C, args, spark, settings, began, table)

@@ -30,8 +30,7 @@ READ_STEPS = ("query", "decode", "match")
 # MsPASS keywords with nothing to do here, and why (anything else unknown is an error too).
 _UNSUPPORTED = {
     "scratchfile": "the driver never holds the documents, so no scratch file is needed",
-    "sort_clause": "ensemble reads are not supported",
-    "normalize_ensemble": "ensemble reads are not supported",
+    "normalize_ensemble": "matching ensemble metadata is not supported; normalize the members",
     "container_to_merge": "merging another RDD is not supported; use rdd.zip",
     "container_merge_function": "merging another RDD is not supported; use rdd.zip",
     "aws_access_key_id": "reading from S3 is not supported",
@@ -40,9 +39,16 @@ _UNSUPPORTED = {
 
 
 def done_parents(db: Database, run_id: str, output_collections: tuple[str, ...], ids: list) -> set:
-    """The ids among parent ids that already have an output of run_id (what a resume skips)."""
-    query = {"run_id": run_id, "parent_id": {"$in": list(ids)}}
-    return {out["parent_id"] for coll in output_collections for out in db[coll].find(query, {"parent_id": 1})}
+    """The ids among parent ids that already have an output of run_id (what a resume skips):
+    as an output's parent_id or among a bundle's parent_ids."""
+    wanted = list(ids)
+    query = {"run_id": run_id, "$or": [{"parent_id": {"$in": wanted}}, {"parent_ids": {"$in": wanted}}]}
+    done = set()
+    for coll in output_collections:
+        for out in db[coll].find(query, {"parent_id": 1, "parent_ids": 1}):
+            done.add(out.get("parent_id"))
+            done.update(out.get("parent_ids") or ())
+    return done.intersection(wanted)
 
 
 def _read_partitions(
@@ -175,8 +181,8 @@ def read_planned(
 
 
 def read_distributed_data(
-    data: Database,
-    query: dict | Cursor | None = None,
+    data: Database | list[dict],
+    query: dict | Cursor | list[dict] | None = None,
     collection: str | None = None,
     normalize: list[Matcher | str] | None = None,
     data_tag: str | None = None,
@@ -187,17 +193,25 @@ def read_distributed_data(
     mode: str = "promiscuous",
     load_history: bool = False,
     exclude_keys: list[str] | None = None,
+    db: Database | None = None,
+    sort_clause: list | str | None = None,
     **kwargs: Any,
 ) -> RDD:
-    """An RDD with one TimeSeries per document of `collection` matching `query` (and data_tag).
+    """An RDD with one TimeSeries per document of `collection` matching `query` (and data_tag),
+    or, given a list of queries, one ensemble per query.
 
     Parameters
     ----------
-    data : Database
-        The database (MsPASS's first argument).
-    query : dict, pymongo Cursor or None
+    data : Database, or a list of queries (dicts)
+        The database (MsPASS's first argument); or, as MsPASS, a list of queries, each one
+        ensemble's members (then db= is the database).
+    query : dict, pymongo Cursor, list of dicts or None
         Which documents: a filter, a cursor (its collection and filter are used; the driver
-        does not pull its documents) or None for all.
+        does not pull its documents) or None for all; a list of queries reads ensembles.
+    db : Database, optional
+        The database when data is a list of queries.
+    sort_clause : optional
+        The members' order within each ensemble (pymongo's sort argument); ensembles only.
     collection : str, optional
         Default: the cursor's, else wf_TimeSeries (as MsPASS).
     normalize : list of matchers or collection names, optional
@@ -213,7 +227,9 @@ def read_distributed_data(
 
     Returns
     -------
-    RDD of TimeSeries (dead ones say why in their error log).
+    RDD of TimeSeries (dead ones say why in their error log); with queries, an RDD of one
+    TimeSeriesEnsemble (SeismogramEnsemble from wf_Seismogram) per query, in the list's order,
+    dead when no member is live (MsPASS's rule; a query that matched nothing says so).
 
     Examples
     --------
@@ -231,7 +247,10 @@ def read_distributed_data(
     read_snapshots collection for a week. batch_size: accepted for MsPASS's signature (documents
     are fetched 500 ids at a time).
     """
-    db = data
+    if isinstance(data, list) or isinstance(query, list):
+        queries, db = (data, db) if isinstance(data, list) else (query, data)
+    else:
+        queries, db = None, data
     if not isinstance(db, Database):
         raise ArgumentTypeError(
             f"read_distributed_data: the first argument must be a sparkseis Database, got {type(db).__name__}"
@@ -249,9 +268,63 @@ def read_distributed_data(
         raise ArgumentError(
             "read_distributed_data: load_history=True is not supported (sparkseis keeps no object history)"
         )
-    query, collection = _query_of(query, collection)
     matchers = as_matchers(db, normalize)
     sc = spark_context or SparkContext.getOrCreate()
+    if queries is not None:
+        return read_ensembles(
+            db, queries, collection or "wf_TimeSeries", matchers, sc, data_tag, sort_clause, npartitions, exclude_keys
+        )
+    if sort_clause is not None:
+        raise ArgumentError(
+            "read_distributed_data: sort_clause orders the members of ensembles; give a list of queries"
+        )
+    query, collection = _query_of(query, collection)
     if data_tag is not None:
         query["data_tag"] = data_tag
     return read_planned(db, plan_read(db, collection, query, npartitions, sc), matchers, sc, exclude_keys=exclude_keys)
+
+
+def read_ensembles(
+    db: Database,
+    queries: list[dict],
+    collection: str,
+    matchers: list,
+    sc: SparkContext,
+    data_tag: str | None = None,
+    sort_clause: list | str | None = None,
+    npartitions: int | None = None,
+    exclude_keys: list[str] | None = None,
+) -> RDD:
+    """One ensemble per query (in the list's order), its members the query's documents of
+    collection (and data_tag), read by the tasks; dead when no member is live. The ensemble's
+    metadata are the query's plain equality keys (e.g. source_id)."""
+    bad = [i for i, q in enumerate(queries) if not isinstance(q, dict)]
+    if bad:
+        raise ArgumentTypeError(
+            f"read_distributed_data: a list of queries must hold only dicts; item {bad[0]} is "
+            f"{type(queries[bad[0]]).__name__}"
+        )
+    matchers_bc = sc.broadcast(matchers) if matchers else None
+    keys = list(exclude_keys or [])
+
+    def read(items: Iterator[dict]) -> Iterator:
+        matched = matchers_bc.value if matchers_bc is not None else None
+        for query in items:
+            where = dict(query, **({"data_tag": data_tag} if data_tag is not None else {}))
+            cursor = db[collection].find(where)
+            if sort_clause is not None:
+                cursor = cursor.sort(sort_clause)
+            plain = {k: v for k, v in query.items() if not k.startswith("$") and not isinstance(v, dict)}
+            ensemble = db.read_ensemble_data(
+                cursor, collection=collection, normalize=matched, exclude_keys=keys, ensemble_metadata=plain
+            )
+            if not any(m.live for m in ensemble.member):
+                why = "no member is live" if ensemble.member else f"the query matched no {collection} documents"
+                ensemble.elog.log_error("read_distributed_data", f"{why}: {query}")
+                ensemble.kill()
+            yield ensemble
+
+    n = npartitions or max(1, min(len(queries), 2 * sc.defaultParallelism))
+    return (
+        sc.parallelize(list(queries), n).mapPartitions(read).setName(f"read {len(queries)} ensembles of {collection}")
+    )

@@ -223,12 +223,23 @@ def write_distributed_data(
         report.documents_read = documents_read.value if documents_read is not None else None
         if isinstance(expected_records, Accumulator):  # counted by the tasks (what a resume covers)
             expected_records = expected_records.value
-        report.check_counts(report.documents_read, report.stored, expected_records)
+        covered = inputs_stored(db, (collection, "cemetery"), run_id) if expected_records is not None else None
+        report.check_counts(report.documents_read, report.stored, expected_records, covered)
         report.replaced = replace_older_outputs(db, data_tag, run_id, collection)
         report.run_id, report.storage_mode, report.output_collection = run_id, storage_mode, collection
         if own:
             record.succeed(report.to_record())
     return SavedIds(db, collection, report)
+
+
+def inputs_stored(db: Database, collections: tuple[str, ...], run_id: str) -> int:
+    """The inputs the run's records stand for: one each, or a bundle's parent_ids."""
+    total = 0
+    for coll in collections:
+        total += db[coll].count_documents({"run_id": run_id, "parent_ids": {"$exists": False}})
+        for doc in db[coll].find({"run_id": run_id, "parent_ids": {"$exists": True}}, {"parent_ids": 1}):
+            total += len(doc["parent_ids"])
+    return total
 
 
 def count_live(rdd: RDD, documents_read: Accumulator | None = None) -> RunReport:

@@ -69,12 +69,14 @@ class WindowJob:
     (the job's inputs, or what it plans them from), how the input is checked and opened
     (client, database, query of plan_collection, and what else the job prepared on the driver
     for its tasks) and the job proper: run_job(args, sc, db, plan, record, table, prepared)
-    reads, runs the chain and saves or counts, and returns its report."""
+    reads, runs the chain and saves or counts, and returns its report; output_collection is
+    where its live outputs go."""
 
     name: str
     plan_collection: str
     open_input: Callable[[argparse.Namespace, Settings], tuple[Client, Any, dict, Any]]
     run_job: Callable[..., RunReport]
+    output_collection: str = "wf_TimeSeries"
 
 
 def run_window_job(
@@ -106,7 +108,7 @@ def run_window_job(
         record = RunRecord.begin(db, job.name, args.output_tag, arguments, resume=args.resume)
     with record if record is not None else contextlib.nullcontext():
         if record is not None and not args.overwrite:
-            refuse_other_outputs(db, args.output_tag, record.run_id)  # before Spark starts
+            refuse_other_outputs(db, args.output_tag, record.run_id, job.output_collection)  # before Spark starts
         try:
             report = _process(job, args, spark, db, (query, prepared), record, settings, table)
         except (Py4JJavaError, PySparkException) as err:

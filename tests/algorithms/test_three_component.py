@@ -13,7 +13,7 @@ import pytest
 from obspy.signal.rotate import rotate2zne, rotate_ne_rt, rotate_zne_lqt
 
 from sparkseis import TimeSeries
-from sparkseis.algorithms.bundle import bundle_seed_data
+from sparkseis.algorithms.bundle import BundleSEEDGroup, bundle_seed_data
 from sparkseis.algorithms.three_component import (
     free_surface_transformation,
     rotate,
@@ -178,3 +178,37 @@ def test_seismograms_keep_their_matrix_through_copies_and_pickles(bundled):
     dead = s.copy()
     dead.kill()
     assert np.array_equal(rotate(dead, 1.0).data, s.data)  # dead data pass untouched
+
+
+def test_bundle_seed_group_takes_a_range_of_an_ensemble_list_or_tuple():
+    """MsPASS's BundleSEEDGroup(d, i0, iend): members i0..iend (inclusive) make one Seismogram,
+    the same from a TimeSeriesEnsemble, a list or a tuple; a range across stations is dead."""
+    members = _members("113A") + _members("POKR")
+    for m in members:
+        m["loc"] = ""
+    whole = bundle_seed_data(TimeSeriesEnsemble(members)).member
+    for container in (members, tuple(members), TimeSeriesEnsemble(members)):
+        first, second = BundleSEEDGroup(container, 0, 2), BundleSEEDGroup(container, 3, 5)
+        for got, want in ((first, whole[0]), (second, whole[1])):
+            assert got.live and got["sta"] == want["sta"]
+            assert np.array_equal(got.data, want.data) and np.array_equal(got.tmatrix, want.tmatrix)
+    across = BundleSEEDGroup(members, 1, 3)
+    assert across.dead() and "2 component sets" in across.elog.worst_errors()[0].message
+    assert BundleSEEDGroup(members, 0, 1).dead()  # two components
+
+
+@pytest.mark.parametrize("container", [(m for m in []), set(), None, np.zeros(3)])
+def test_bundle_seed_group_refuses_other_containers(container):
+    with pytest.raises(TypeError, match="TimeSeriesEnsemble, list, or tuple"):
+        BundleSEEDGroup(container)
+
+
+def test_bundle_seed_group_refuses_other_elements_and_bad_ranges():
+    members = _members("113A")
+    with pytest.raises(TypeError, match="every input element"):
+        BundleSEEDGroup([members[0], object(), members[2]])
+    for i0, iend in ((-1, 2), (2, 1), (0, 3), (0.0, 2), (0, "2"), (True, 2), (0, False)):
+        with pytest.raises(ValueError, match="i0 and iend|indices must satisfy"):
+            BundleSEEDGroup(members, i0, iend)
+    with pytest.raises(ValueError, match="indices must satisfy"):
+        BundleSEEDGroup([], 0, 2)

@@ -61,3 +61,29 @@ def test_bundled_and_rotated_seismograms_are_saved_and_read_back(spark, shipped_
     assert back.live and back.data.shape == (3, back.npts) and np.array_equal(back.tmatrix, mine)
     ensemble = shipped_db.read_ensemble_data({"data_tag": "rtz"}, collection="wf_Seismogram")
     assert len(ensemble) == 15 and all(m.live for m in ensemble.member)
+
+
+def test_a_list_of_queries_reads_one_ensemble_per_query(spark, shipped_db):
+    """MsPASS's ensemble read: read_distributed_data(list of queries, db=...) gives one ensemble
+    per query, in the list's order, its members that query's documents (sorted by sort_clause);
+    a query that matches nothing is a dead ensemble that says so."""
+    queries = [{"sta": "POKR"}, {"sta": "113A", "chan": {"$in": ["BHZ", "BHN"]}}, {"sta": "NOPE"}]
+    rdd = read_distributed_data(
+        queries,
+        db=shipped_db,
+        collection="wf_miniseed",
+        normalize=[MiniseedMatcher(shipped_db, "channel")],
+        sort_clause=[("chan", 1)],
+        spark_context=spark.sparkContext,
+    )
+    pokr, station, nothing = rdd.collect()
+    for ensemble, query in ((pokr, queries[0]), (station, queries[1])):
+        expected = [str(d["_id"]) for d in shipped_db.wf_miniseed.find(query).sort([("chan", 1)])]
+        assert [str(m["wf_miniseed_id"]) for m in ensemble.member] == expected and expected
+        assert ensemble.live and ensemble["sta"] == query["sta"] and "chan" not in ensemble
+        assert all(m.live and m["channel_hang"] is not None for m in ensemble.member)
+    assert nothing.dead() and not nothing.member
+    assert "matched no wf_miniseed documents" in nothing.elog.worst_errors()[0].message
+    # the same with the database first, as sparkseis' own form
+    again = read_distributed_data(shipped_db, queries[:1], collection="wf_miniseed", spark_context=spark.sparkContext)
+    assert [len(e) for e in again.collect()] == [len(pokr)]

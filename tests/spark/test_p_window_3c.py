@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import obspy
+import pytest
 from obspy.signal.rotate import rotate2zne, rotate_ne_rt
 
 from sparkseis.commands.p_window_3c import build_parser
+from sparkseis.core.errors import AccountingError
+from sparkseis.db.runs import RUNS
 from sparkseis.spark.p_window import run as run_p_window
 from sparkseis.spark.p_window_3c import run
 from tests.support import DATA
@@ -42,3 +45,36 @@ def test_rtz_seismograms_from_the_p_windows(spark, shipped_db):
     assert s.time_is_relative() and s.npts == len(z)
     assert np.abs(s.data[0] - radial).max() <= 1e-9 * scale and np.abs(s.data[1] + transverse).max() <= 1e-9 * scale
     assert np.abs(s.data[2] - z).max() <= 1e-9 * scale
+
+
+def test_resume_completes_an_interrupted_run(spark, shipped_db):
+    """An attempt that saved only some Seismograms (records removed here, as a killed run leaves
+    them missing) is completed by --resume: only the inputs no record covers are read again, and
+    every input ends covered by exactly one record of the run."""
+    args = [*ARGS, "--output-tag", "rtz3c_resume"]
+    first = run(build_parser().parse_args(args), spark)
+    lost = [d["_id"] for d in shipped_db.wf_Seismogram.find({"run_id": first.run_id}, {"_id": 1}).limit(4)]
+    shipped_db.wf_Seismogram.delete_many({"_id": {"$in": lost}})
+    shipped_db.cemetery.delete_many({"run_id": first.run_id})  # the dead Seismogram too
+    shipped_db[RUNS].update_one({"_id": first.run_id}, {"$set": {"status": "failed"}})
+
+    resumed = run(build_parser().parse_args([*args, "--resume"]), spark)
+    assert resumed.run_id == first.run_id
+    assert resumed.documents_read == 3 * 5 and (resumed.live, resumed.dead) == (4, 1)
+    parents = [p for d in shipped_db.wf_Seismogram.find({"run_id": first.run_id}) for p in d["parent_ids"]]
+    parents += [p for d in shipped_db.cemetery.find({"run_id": first.run_id}) for p in d["parent_ids"]]
+    assert sorted(map(str, parents)) == sorted(str(d["_id"]) for d in shipped_db.wf_miniseed.find({}, {"_id": 1}))
+    assert shipped_db[RUNS].find_one({"_id": first.run_id})["status"] == "succeeded"
+
+
+def test_resume_refuses_a_run_whose_records_do_not_cover_its_inputs(spark, shipped_db):
+    """A record of the run made of inputs it never planned breaks the count: the resume fails
+    loudly instead of calling the run complete."""
+    args = [*ARGS, "--output-tag", "rtz3c_badcount"]
+    first = run(build_parser().parse_args(args), spark)
+    extra = shipped_db.wf_Seismogram.find_one({"run_id": first.run_id})
+    extra["_id"], extra["parent_id"], extra["parent_ids"] = "stray", "not-an-input", ["not-an-input"]
+    shipped_db.wf_Seismogram.insert_one(extra)
+    shipped_db[RUNS].update_one({"_id": first.run_id}, {"$set": {"status": "failed"}})
+    with pytest.raises(AccountingError, match="stand for 46 inputs, expected 45"):
+        run(build_parser().parse_args([*args, "--resume"]), spark)
