@@ -70,7 +70,7 @@ def timeline(evs: list[dict]) -> dict[str, float]:
     return out
 
 
-def one_run(uri: str, log_dir: Path, master: str) -> dict:
+def one_run(uri: str, log_dir: Path, master: str, confs: tuple[str, ...] = ()) -> dict:
     env = dict(
         os.environ,
         PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
@@ -78,7 +78,8 @@ def one_run(uri: str, log_dir: Path, master: str) -> dict:
         SPARK_LOCAL_IP="127.0.0.1",
         SPARKSEIS_EVENT_LOG_DIR=str(log_dir),
     )
-    cmd = ["spark-submit", "--master", master, "--conf", "spark.eventLog.compress=false", "jobs/p_window.py"]
+    cmd = ["spark-submit", "--master", master, "--conf", "spark.eventLog.compress=false"]
+    cmd += [arg for conf in confs for arg in ("--conf", conf)] + ["jobs/p_window.py"]
     cmd += ["--db", "bench", "--mongo-uri", uri, "--t0offset", str(T0OFFSET), "--tolerance", str(TOLERANCE)]
     cmd += ["--count-only"]
     began = time.time()
@@ -113,6 +114,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="waveforms (rounded down to a multiple of 3)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--conf", action="append", default=[], help="a Spark setting k=v for spark-submit (repeatable)")
     args = parser.parse_args()
 
     import replicas
@@ -129,7 +131,7 @@ def main() -> None:
     ):
         db = client.get_database("bench")
         n = replicas.build(db, REPO / "data" / "okhotsk_2013", Path(tmp), args.n)
-        rows = [one_run(client.uri, Path(logs), args.master) for _ in range(args.repeat)]
+        rows = [one_run(client.uri, Path(logs), args.master, tuple(args.conf)) for _ in range(args.repeat)]
     print(f"spark-submit jobs/p_window.py --count-only, {n} waveforms, {args.master}, {args.repeat} runs (median):")
     labels = {
         "to_context_start": "spark-submit start -> Spark context starts (JVM launch, Python imports, checks)",

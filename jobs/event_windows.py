@@ -4,9 +4,8 @@ spark-submit jobs/event_windows.py --db archive --events '{"magnitude": {"$gte":
     --chan 'BH?' --min-distance 30 --max-distance 95 --output-tag windows
 """
 
-import sys
-
 from sparkseis.commands.event_windows import main
+from sparkseis.commands.process_exit import exit_now
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

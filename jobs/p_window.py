@@ -3,9 +3,8 @@
 spark-submit jobs/p_window.py --db getting_started --output-tag p_window
 """
 
-import sys
-
 from sparkseis.commands.p_window import main
+from sparkseis.commands.process_exit import exit_now
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

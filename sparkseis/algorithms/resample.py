@@ -7,8 +7,8 @@ import functools
 import math
 
 import numpy as np
-import scipy.signal
 
+from sparkseis.algorithms.deferred_imports import scipy_signal
 from sparkseis.core.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError, ArgumentTypeError, SeismicError
 from sparkseis.core.seismic import BasicSeismic
@@ -101,7 +101,7 @@ def _fft_resample(d: BasicSeismic, op: ScipyResampler) -> BasicSeismic:
     n = int((d.endtime() - d.t0 + d.dt) * op.sampling_rate)
     if n < 1:
         raise ValueError(f"resampling {d.npts} samples to {op.sampling_rate} samples/s leaves none")
-    return _set_rate(d, scipy.signal.resample(d.data, n, axis=-1, window=op.window), op.dt)
+    return _set_rate(d, scipy_signal().resample(d.data, n, axis=-1, window=op.window), op.dt)
 
 
 @seismic_function(name="ScipyDecimator.resample")
@@ -157,14 +157,14 @@ def resample(d: BasicSeismic, decimator: ScipyDecimator, resampler: ScipyResampl
 @functools.lru_cache(maxsize=32)
 def _antialias_sos(n: int, q: int) -> np.ndarray:
     # scipy.signal.decimate's IIR design, made once per (order, factor) instead of once per datum
-    return scipy.signal.cheby1(n, 0.05, 0.8 / q, output="sos")
+    return scipy_signal().cheby1(n, 0.05, 0.8 / q, output="sos")
 
 
 def _decimated(data: np.ndarray, q: int, op: ScipyDecimator) -> np.ndarray:
     """scipy.signal.decimate(data, q, n, ftype, zero_phase) (the same samples, bit for bit)."""
     if op.ftype == "iir" and op.zero_phase:
-        return scipy.signal.sosfiltfilt(_antialias_sos(op.n or 8, q), data, axis=-1)[..., ::q]
-    return scipy.signal.decimate(data, q, n=op.n, ftype=op.ftype, axis=-1, zero_phase=op.zero_phase)
+        return scipy_signal().sosfiltfilt(_antialias_sos(op.n or 8, q), data, axis=-1)[..., ::q]
+    return scipy_signal().decimate(data, q, n=op.n, ftype=op.ftype, axis=-1, zero_phase=op.zero_phase)
 
 
 def settling_samples(op: ScipyDecimator, q: int) -> int:

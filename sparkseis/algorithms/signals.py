@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.signal
 
+from sparkseis.algorithms.deferred_imports import scipy_signal
 from sparkseis.core.decorator import seismic_function
 from sparkseis.core.errors import ArgumentError
 from sparkseis.core.seismic import BasicSeismic
@@ -42,7 +42,7 @@ def detrend(d: BasicSeismic, type: str = "constant", **options) -> BasicSeismic:
     if type in ("constant", "demean"):
         d.data -= d.data.mean(axis=-1, keepdims=True)
     elif type == "linear":
-        d.data = scipy.signal.detrend(d.data, axis=-1, type="linear")
+        d.data = scipy_signal().detrend(d.data, axis=-1, type="linear")
     else:
         import obspy.signal.detrend as obspy_detrend  # here: obspy.signal costs every Spark worker 0.6 s to import
 

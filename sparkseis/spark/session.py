@@ -21,6 +21,9 @@ def _warm_worker(model: str | None):
     def warm(_) -> None:
         import sparkseis.algorithms.chains  # noqa: F401
         import sparkseis.db.decode  # noqa: F401
+        from sparkseis.algorithms.deferred_imports import scipy_signal
+
+        scipy_signal()  # what the chain imports on first use (preloaded where the worker daemon is ours)
 
         if model is not None:
             from sparkseis.algorithms.traveltime import load_taup_model

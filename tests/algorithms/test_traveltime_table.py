@@ -9,6 +9,7 @@ import pytest
 from obspy.taup import TauPyModel
 
 from sparkseis import TimeSeries
+from sparkseis.algorithms import traveltime_table as traveltime_table_module
 from sparkseis.algorithms.traveltime import set_Ptime
 from sparkseis.algorithms.traveltime_table import DISTANCE_STEP_DEG, TravelTimeTable, travel_time_table
 from sparkseis.core.errors import ArgumentError
@@ -25,6 +26,8 @@ def cache(tmp_path_factory):
 @pytest.fixture(scope="module", params=CASES, ids=lambda c: f"{c[0]}-{'+'.join(c[1])}")
 def case(request, cache):
     model, phases = request.param
+    # built here, not taken from what an earlier test of this process kept in memory
+    traveltime_table_module._TABLES.pop((model, phases), None)
     return model, phases, travel_time_table(model, phases, cache_dir=cache)
 
 
