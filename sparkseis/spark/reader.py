@@ -296,7 +296,10 @@ def read_ensembles(
     exclude_keys: list[str] | None = None,
 ) -> RDD:
     """One ensemble per query (in the list's order), its members the query's documents of
-    collection (and data_tag), read by the tasks; dead when no member is live. The ensemble's
+    collection (and data_tag) as they were when this call planned it: the driver takes each
+    query's ids (in sort_clause order), so documents written meanwhile, a job's own outputs
+    included, are never members; the tasks read the documents. Dead when no member is live; a
+    planned document deleted before its task runs is a dead member saying so. The ensemble's
     metadata are the query's plain equality keys (e.g. source_id)."""
     bad = [i for i, q in enumerate(queries) if not isinstance(q, dict)]
     if bad:
@@ -304,19 +307,25 @@ def read_ensembles(
             f"read_distributed_data: a list of queries must hold only dicts; item {bad[0]} is "
             f"{type(queries[bad[0]]).__name__}"
         )
+    planned = []
+    for query in queries:
+        cursor = db[collection].find(
+            dict(query, **({"data_tag": data_tag} if data_tag is not None else {})), {"_id": 1}
+        )
+        if sort_clause is not None:
+            cursor = cursor.sort(sort_clause)
+        planned.append((query, [doc["_id"] for doc in cursor]))
     matchers_bc = sc.broadcast(matchers) if matchers else None
     keys = list(exclude_keys or [])
 
-    def read(items: Iterator[dict]) -> Iterator:
+    def read(items: Iterator[tuple[dict, list]]) -> Iterator:
         matched = matchers_bc.value if matchers_bc is not None else None
-        for query in items:
-            where = dict(query, **({"data_tag": data_tag} if data_tag is not None else {}))
-            cursor = db[collection].find(where)
-            if sort_clause is not None:
-                cursor = cursor.sort(sort_clause)
+        for query, ids in items:
+            found = {doc["_id"]: doc for doc in db[collection].find({"_id": {"$in": ids}})} if ids else {}
+            members = iter([found.get(i, i) for i in ids])  # a deleted id reads as a dead member
             plain = {k: v for k, v in query.items() if not k.startswith("$") and not isinstance(v, dict)}
             ensemble = db.read_ensemble_data(
-                cursor, collection=collection, normalize=matched, exclude_keys=keys, ensemble_metadata=plain
+                members, collection=collection, normalize=matched, exclude_keys=keys, ensemble_metadata=plain
             )
             if not any(m.live for m in ensemble.member):
                 why = "no member is live" if ensemble.member else f"the query matched no {collection} documents"
@@ -325,6 +334,4 @@ def read_ensembles(
             yield ensemble
 
     n = npartitions or max(1, min(len(queries), 2 * sc.defaultParallelism))
-    return (
-        sc.parallelize(list(queries), n).mapPartitions(read).setName(f"read {len(queries)} ensembles of {collection}")
-    )
+    return sc.parallelize(planned, n).mapPartitions(read).setName(f"read {len(queries)} ensembles of {collection}")

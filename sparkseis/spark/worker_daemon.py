@@ -10,7 +10,6 @@ Nothing here opens a connection or starts a thread: a forked child must not shar
 from __future__ import annotations
 
 import importlib
-import os
 
 # What a task of the window jobs unpickles and runs (cloudpickle imports a function's module).
 PRELOAD = (
@@ -24,9 +23,9 @@ PRELOAD = (
 
 
 def preload() -> None:
-    """Import the chain's modules once, in the daemon, before any worker is forked."""
-    # one BLAS thread: the workers are the parallelism, and a daemon with no threads forks safely
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    """Import the chain's modules once, in the daemon, before any worker is forked. (Spark starts
+    the daemon with OMP_NUM_THREADS set to a task's cores, 1 here, so OpenBLAS starts no threads
+    of its own: measured, the daemon has one thread when it forks.)"""
     for name in PRELOAD:
         importlib.import_module(name)
 

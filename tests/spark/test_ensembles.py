@@ -87,3 +87,18 @@ def test_a_list_of_queries_reads_one_ensemble_per_query(spark, shipped_db):
     # the same with the database first, as sparkseis' own form
     again = read_distributed_data(shipped_db, queries[:1], collection="wf_miniseed", spark_context=spark.sparkContext)
     assert [len(e) for e in again.collect()] == [len(pokr)]
+
+
+def test_a_list_of_queries_reads_the_documents_as_they_were_planned(spark, shipped_db):
+    """A document written after the call (a job writing where it reads) is never a member."""
+    rdd = read_distributed_data(
+        [{"sta": "POKR"}], db=shipped_db, collection="wf_miniseed", spark_context=spark.sparkContext
+    )
+    planned = sorted(str(d["_id"]) for d in shipped_db.wf_miniseed.find({"sta": "POKR"}, {"_id": 1}))
+    late = dict(shipped_db.wf_miniseed.find_one({"sta": "POKR"}), _id="written-after-planning")
+    shipped_db.wf_miniseed.insert_one(late)
+    try:
+        (ensemble,) = rdd.collect()
+    finally:
+        shipped_db.wf_miniseed.delete_one({"_id": late["_id"]})
+    assert sorted(str(m["wf_miniseed_id"]) for m in ensemble.member) == planned

@@ -76,5 +76,5 @@ def test_resume_refuses_a_run_whose_records_do_not_cover_its_inputs(spark, shipp
     extra["_id"], extra["parent_id"], extra["parent_ids"] = "stray", "not-an-input", ["not-an-input"]
     shipped_db.wf_Seismogram.insert_one(extra)
     shipped_db[RUNS].update_one({"_id": first.run_id}, {"$set": {"status": "failed"}})
-    with pytest.raises(AccountingError, match="stand for 46 inputs, expected 45"):
+    with pytest.raises(AccountingError, match="standing for 46 inputs of this run, expected 45"):
         run(build_parser().parse_args([*args, "--resume"]), spark)
