@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# bytecode for our own modules too (pip compiles the others): every Spark process imports them
+	$(BIN)/python -m compileall -q sparkseis jobs
+	# the jobs' default travel-time table, so that the first run does not build it (~10 s)
+	$(BIN)/sparkseis traveltime --model iasp91
 	touch $(STAMP)
 
 setup: $(STAMP)

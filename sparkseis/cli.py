@@ -133,6 +133,31 @@ def _export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _traveltime_command(args: argparse.Namespace) -> int:
+    import time
+
+    from sparkseis.algorithms.traveltime import phase_list
+    from sparkseis.algorithms.traveltime_table import cache_file, cached_table, travel_time_table
+    from sparkseis.core.errors import ArgumentError, JobError
+
+    phases = phase_list(tuple(p.strip() for p in args.phases.split(",") if p.strip()), args.pdiff)
+    if not phases:
+        raise JobError("--phases names no phase")
+    cache = args.settings.traveltime_cache
+    for model in args.model:
+        path = cache_file(cache, model, phases)
+        if cached_table(model, phases, cache) is not None:
+            print(f"travel-time table {model} {','.join(phases)}: already built, {path}")
+            continue
+        began = time.perf_counter()
+        try:
+            travel_time_table(model, phases, cache)
+        except ArgumentError as err:
+            raise JobError(str(err)) from None
+        print(f"travel-time table {model} {','.join(phases)}: built in {time.perf_counter() - began:.1f} s, {path}")
+    return 0
+
+
 def _history_command(args: argparse.Namespace) -> int:
     from sparkseis.spark.history import HistoryServer
 
@@ -212,6 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             p.add_argument("--parquet", required=True, help="folder to write the Parquet files to (replaced)")
             p.set_defaults(func=_export_command)
+    p_tt = sub.add_parser(
+        "traveltime",
+        help="build the travel-time tables jobs interpolate P times from (else the first job builds them, ~10 s each)",
+    )
+    p_tt.add_argument("--model", nargs="+", default=["iasp91"], help="TauP model names or files (default iasp91)")
+    p_tt.add_argument("--phases", default="P", help="comma-separated first-arrival phases (default P, as the jobs)")
+    p_tt.add_argument("--pdiff", action="store_true", help="add Pdiff (as the jobs' --pdiff)")
+    p_tt.set_defaults(func=_traveltime_command)
     p_hist = sub.add_parser("history", help="Spark's history server for finished runs, on a loopback port")
     p_hist.add_argument("action", choices=["start", "stop", "status"])
     p_hist.set_defaults(func=_history_command)

@@ -450,7 +450,9 @@ def _mark_depth_cells(table: TravelTimeTable, depths: list[float], joins: list[i
 _TABLES: dict = {}
 
 
-def _cache_file(cache_dir: Path, model_name: str, phases: tuple[str, ...]) -> Path:
+def cache_file(cache_dir: Path, model_name: str, phases: tuple[str, ...]) -> Path:
+    """Where the table of (model, phases) is kept in cache_dir (named for the model, the phases,
+    the table's layout and the ObsPy version that answered)."""
     from importlib.metadata import version
 
     # the table is TauP's answers: another ObsPy may answer differently
@@ -468,7 +470,7 @@ def cached_table(model_name: str, phases: tuple[str, ...], cache_dir: str | Path
     key = (model_name, phases)
     if key not in _TABLES and cache_dir is not None:
         try:
-            path = _cache_file(Path(cache_dir), model_name, phases)
+            path = cache_file(Path(cache_dir), model_name, phases)
             with np.load(path) as stored:
                 _TABLES[key] = TravelTimeTable(model_name, phases, {k: stored[k] for k in stored.files})
         except (OSError, ValueError, KeyError):
@@ -488,7 +490,7 @@ def travel_time_table(
         return table
     table = build_table(model_name, phases)
     if cache_dir is not None:
-        path = _cache_file(Path(cache_dir), model_name, phases)
+        path = cache_file(Path(cache_dir), model_name, phases)
         path.parent.mkdir(parents=True, exist_ok=True)
         # written under another name and renamed: a concurrent reader never sees half a file
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
