@@ -375,8 +375,10 @@ class Database(MongoDatabase):
         file_name: str | None = None,
         exclude_keys=None,
         cremate: bool = False,
+        background: bool = True,
     ) -> WaveformSink:
-        """A batch writer for many data (what the Spark sink uses per partition)."""
+        """A batch writer for many data (what the Spark sink uses per partition); each batch is
+        written while the next is made (background=False: before add returns)."""
         return WaveformSink(
             self,
             data_tag,
@@ -388,6 +390,7 @@ class Database(MongoDatabase):
             file_name=file_name,
             exclude_keys=exclude_keys,
             cremate=cremate,
+            background=background,
         )
 
     def delete_data_tag(self, data_tag: str, collection: str = "wf_TimeSeries") -> dict[str, int]:

@@ -60,11 +60,16 @@ class GridFSBatchWriter:
             }
         )
 
-    def flush(self) -> int:
-        """Write what is pending; returns files written. Files that exist already (a re-save,
-        or a task retried after writing part of a batch) are deleted and rewritten."""
-        files, chunks = self._pending_files, self._pending_chunks
+    def take(self) -> tuple[list[dict], list[dict]]:
+        """(files, chunks) queued so far, handed over for write(); the queue starts empty again."""
+        batch = (self._pending_files, self._pending_chunks)
         self._pending_files, self._pending_chunks = [], []
+        return batch
+
+    def write(self, files: list[dict], chunks: list[dict]) -> int:
+        """Write files taken from the queue (chunks first); returns files written. Files that
+        exist already (a re-save, or a task retried after writing part of a batch) are deleted
+        and rewritten."""
         if not files:
             return 0
         try:
@@ -78,6 +83,10 @@ class GridFSBatchWriter:
                 self.chunks.insert_many([c for c in chunks if c["files_id"] == f["_id"]], ordered=True)
                 self.files.insert_one(f)
         return len(files)
+
+    def flush(self) -> int:
+        """Write what is pending; returns files written."""
+        return self.write(*self.take())
 
 
 def read_gridfs_samples(

@@ -7,6 +7,7 @@ import datetime
 import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from bson import ObjectId
@@ -90,7 +91,11 @@ class WaveformSink:
 
     Every datum becomes exactly one document in one of the two collections, carrying the run id
     and its parent's id; documents are replaced by id, so writing the same datum twice leaves one
-    copy. `acknowledged` counts the records the server confirmed.
+    copy. `acknowledged` counts the records the server confirmed (complete once close() returns).
+
+    background=True writes each full batch from a thread of the sink's own while the caller
+    goes on making the next one (one batch in flight): the database's work overlaps the
+    processing instead of following it. A failed write is raised by the next flush or by close().
     """
 
     def __init__(
@@ -105,6 +110,7 @@ class WaveformSink:
         file_name: str | None = None,
         exclude_keys: Iterable[str] | None = None,
         cremate: bool = False,
+        background: bool = False,
     ):
         check_storage_mode(storage_mode)
         self.exclude_keys = tuple(exclude_keys or ())
@@ -125,6 +131,8 @@ class WaveformSink:
         self._dead: list[ReplaceOne] = []
         self.tally = RunReport()
         self.acknowledged = {"live": 0, "dead": 0}
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sink-write") if background else None
+        self._in_flight: Future | None = None
 
     def add(self, d: BasicSeismic) -> ObjectId:
         """Queue d for writing; returns the id its document will have."""
@@ -173,19 +181,55 @@ class WaveformSink:
         return doc_id
 
     def flush(self) -> None:
-        # samples first: a document never points at samples that are not written yet
-        self._gridfs.flush()
+        """Write what is queued (with background writes: hand it to the writer thread, once the
+        batch before it is written)."""
+        # samples go to the file now, and to GridFS before the documents that point at them
         if self._file is not None:
             self._file.flush()
-        for key, coll, ops in (("live", self.collection, self._docs), ("dead", "cemetery", self._dead)):
+        batch = (*self._gridfs.take(), self._docs, self._dead)
+        self._docs, self._dead = [], []
+        if not any(batch):
+            return
+        if self._writer is None:
+            self._write(*batch)
+            return
+        self._wait()
+        self._in_flight = self._writer.submit(self._write, *batch)
+
+    def _wait(self) -> None:
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            try:
+                in_flight.result()  # a failed write is raised here, in the caller's thread
+            except BaseException:
+                self._writer.shutdown(wait=True)  # the sink is done: nothing after a failed batch is written
+                raise
+
+    def _write(self, files: list[dict], chunks: list[dict], docs: list[ReplaceOne], dead: list[ReplaceOne]) -> None:
+        self._gridfs.write(files, chunks)
+        for key, coll, ops in (("live", self.collection, docs), ("dead", "cemetery", dead)):
             if ops:
                 result = self.db.get_collection(coll, write_concern=self.write_concern).bulk_write(ops, ordered=False)
                 self.acknowledged[key] += result.upserted_count + result.matched_count
+
+    def abandon(self) -> None:
+        """Stop without writing what is queued (the caller failed): the batch in flight ends
+        and the writer thread is stopped; what was written stays, as a failed task leaves it."""
         self._docs, self._dead = [], []
+        self._gridfs.take()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+        if self._file is not None:
+            self._file.close()
 
     def close(self) -> RunReport:
         """Write what is left; returns this sink's counts (live, dead by reason, records acknowledged, cremated)."""
-        self.flush()
+        try:
+            self.flush()
+            self._wait()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
         if self._file is not None:
             self._file.close()
         self.tally.acknowledged_live, self.tally.acknowledged_dead = (

@@ -203,11 +203,15 @@ def write_distributed_data(
                 cremate=cremate,
             )
             spent, count = 0.0, 0
-            for d in members_of(data):  # an ensemble's members are saved one by one
-                started = time.perf_counter()
-                sink.add(d)
-                spent += time.perf_counter() - started
-                count += 1
+            try:
+                for d in members_of(data):  # an ensemble's members are saved one by one
+                    started = time.perf_counter()
+                    sink.add(d)
+                    spent += time.perf_counter() - started
+                    count += 1
+            except BaseException:
+                sink.abandon()  # the task fails; a reused worker keeps no writer thread of it
+                raise
             started = time.perf_counter()
             summary = sink.close()
             if timer is not None:
