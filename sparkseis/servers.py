@@ -227,8 +227,7 @@ class EmbeddedServer(DatabaseServer):
     def command(self) -> list[str]:
         return [
             sys.executable,
-            "-c",
-            "from nx_27017.nx_27017 import main; main()",
+            str(Path(__file__).with_name("nx_27017_launcher.py")),  # nx-27017's main, see there
             "--data-dir",
             str(self.state_dir),
             "--host",

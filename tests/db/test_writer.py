@@ -55,6 +55,8 @@ def test_abandon_stops_the_writer_and_keeps_what_was_written(fresh_db):
     for d in data(10)[:8]:  # two full batches handed to the writer
         sink.add(d)
     sink.abandon()
-    assert fresh_db["wf_TimeSeries"].count_documents({"run_id": "r3"}) + fresh_db["cemetery"].count_documents(
-        {"run_id": "r3"}
-    ) == 8
+    assert (
+        fresh_db["wf_TimeSeries"].count_documents({"run_id": "r3"})
+        + fresh_db["cemetery"].count_documents({"run_id": "r3"})
+        == 8
+    )
