@@ -155,15 +155,35 @@ def resample(d: BasicSeismic, decimator: ScipyDecimator, resampler: ScipyResampl
 
 
 @functools.lru_cache(maxsize=32)
-def _antialias_sos(n: int, q: int) -> np.ndarray:
-    # scipy.signal.decimate's IIR design, made once per (order, factor) instead of once per datum
-    return scipy_signal().cheby1(n, 0.05, 0.8 / q, output="sos")
+def _antialias(n: int, q: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """scipy.signal.decimate's IIR anti-alias filter for (order n, factor q), made once instead
+    of once per datum: its sections, their steady-state initial conditions (sosfilt_zi), and
+    sosfiltfilt's default odd-extension length (3 x the filter's taps) in samples."""
+    signal = scipy_signal()
+    sos = signal.cheby1(n, 0.05, 0.8 / q, output="sos")
+    taps = 2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    return sos, signal.sosfilt_zi(sos), 3 * taps
+
+
+def _zero_phase(sos: np.ndarray, zi: np.ndarray, padlen: int, x: np.ndarray) -> np.ndarray:
+    """scipy.signal.sosfiltfilt(sos, x, axis=-1) with its default odd extension, the same
+    samples bit for bit, without designing the initial conditions again for every datum."""
+    if x.shape[-1] <= padlen:
+        return scipy_signal().sosfiltfilt(sos, x, axis=-1)  # too short: SciPy's own answer (its error)
+    sosfilt = scipy_signal().sosfilt
+    first, last = x[..., :1], x[..., -1:]
+    # odd extension: the input mirrored through its end points, padlen samples on each side
+    ext = np.concatenate((2 * first - x[..., padlen:0:-1], x, 2 * last - x[..., -2 : -padlen - 2 : -1]), axis=-1)
+    state = zi.reshape((len(sos),) + (1,) * (x.ndim - 1) + (2,))
+    forward, _ = sosfilt(sos, ext, axis=-1, zi=state * ext[..., :1])
+    backward, _ = sosfilt(sos, forward[..., ::-1], axis=-1, zi=state * forward[..., -1:])
+    return backward[..., ::-1][..., padlen:-padlen]
 
 
 def _decimated(data: np.ndarray, q: int, op: ScipyDecimator) -> np.ndarray:
     """scipy.signal.decimate(data, q, n, ftype, zero_phase) (the same samples, bit for bit)."""
     if op.ftype == "iir" and op.zero_phase:
-        return scipy_signal().sosfiltfilt(_antialias_sos(op.n or 8, q), data, axis=-1)[..., ::q]
+        return _zero_phase(*_antialias(op.n or 8, q), data)[..., ::q]
     return scipy_signal().decimate(data, q, n=op.n, ftype=op.ftype, axis=-1, zero_phase=op.zero_phase)
 
 

@@ -53,6 +53,20 @@ def test_cached_filter_decimates_as_scipy_bit_for_bit():
         )
 
 
+@pytest.mark.parametrize("q", [2, 4, 7, 40])
+def test_zero_phase_filter_is_scipys_on_three_components_and_at_the_shortest_lengths(q):
+    rng = np.random.default_rng(q)
+    op = ScipyDecimator(40.0 / q)
+    padlen = 3 * (2 * 4 + 1)  # sosfiltfilt's odd extension for the order-8 (4-section) design
+    for n in (padlen + 1, padlen + 2, 1000, 30_049):
+        three = rng.standard_normal((3, n)).cumsum(axis=1) + 1e6  # offset: cancellation shows
+        expected = scipy.signal.decimate(three, q, ftype="iir", zero_phase=True, axis=-1)
+        assert np.array_equal(_decimated(three, q, op), expected), n
+        assert np.array_equal(_decimated(three[1], q, op), expected[1]), n
+    with pytest.raises(ValueError, match="padlen"):  # too short: SciPy's own error, as before
+        _decimated(np.ones(padlen), q, op)
+
+
 def test_window_first_cuts_most_of_a_long_record(raw):
     from sparkseis.algorithms.window import cut_for_window
 
