@@ -32,30 +32,51 @@ def channel_codes(channel: tuple[str, str, str, str]) -> np.ndarray:
     )
 
 
+def _blockette_chain(record: bytes) -> list[int] | None:
+    """Where a big-endian record's blockettes start, in chain order up to and including
+    blockette 1000; None without one (in the first 16)."""
+    at, chain = struct.unpack_from(">H", record, 46)[0], []
+    for _ in range(16):
+        if at < 48 or at + 8 > len(record):
+            return None
+        chain.append(at)
+        kind, following = struct.unpack_from(">HH", record, at)
+        if kind == 1000:
+            return chain
+        at = following
+    return None
+
+
 def _equal_length_headers(payload: bytes) -> RecordHeaders | None:
-    """The headers of a payload of equal-length big-endian records, each with blockette 1000
-    right after its fixed header (what data centres write), read at numpy speed; None when the
-    payload is laid out otherwise."""
-    if len(payload) < 64 or payload[48:50] != b"\x03\xe8":
+    """The headers of a payload of equal-length big-endian records that all chain their
+    blockettes as the first does (blockette 1000 first, or after a 1001, as data centres
+    write), read at numpy speed; None when the payload is laid out otherwise."""
+    if len(payload) < 64:
         return None
-    length = 1 << payload[54]
-    if not 128 <= length <= 1 << 16 or len(payload) % length:
+    chain = _blockette_chain(payload[:512])
+    if chain is None:
+        return None
+    b1000 = chain[-1]
+    length = 1 << payload[b1000 + 6]
+    if not 128 <= length <= 1 << 16 or len(payload) % length or max(chain) + 8 > length:
         return None
     rows = np.frombuffer(payload, np.uint8).reshape(-1, length)
     be16 = lambda col: rows[:, col].astype(np.int64) * 256 + rows[:, col + 1]  # noqa: E731
     year = be16(20)
     quality = rows[:, 6]
+    # every record: the first one's blockette chain (type and next-blockette pointer of each)
+    same_chain = all((rows[:, at : at + 4] == rows[0, at : at + 4]).all() for at in chain)
     if not (
-        ((year >= 1900) & (year <= 2100)).all()
-        and (be16(48) == 1000).all()
-        and (be16(46) == 48).all()
-        and (rows[:, 54] == payload[54]).all()
+        same_chain
+        and ((year >= 1900) & (year <= 2100)).all()
+        and (be16(46) == chain[0]).all()
+        and (rows[:, b1000 + 6] == payload[b1000 + 6]).all()
         and ((quality == 68) | (quality == 82) | (quality == 81) | (quality == 77)).all()
     ):  #  D R Q M
         return None
     offsets = np.arange(len(rows), dtype=np.int64) * length
     return RecordHeaders(
-        offsets, np.full(len(rows), length), rows[:, 8:20], be16(30), rows[:, 52].astype(np.int64), be16(44)
+        offsets, np.full(len(rows), length), rows[:, 8:20], be16(30), rows[:, b1000 + 4].astype(np.int64), be16(44)
     )
 
 
