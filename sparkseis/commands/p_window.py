@@ -112,6 +112,7 @@ def run_command(name: str, parser: argparse.ArgumentParser, engine: str, argv: l
 
     began = run_started()  # the summary's total is the whole process, spark-submit's JVM start included
     args = parser.parse_args(argv)
+    args.process_ends = True  # the command's process ends with the run: its context stops quickly
     from sparkseis.spark.window_job import TASK_LOG
 
     run = importlib.import_module(engine).run

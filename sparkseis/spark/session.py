@@ -153,6 +153,16 @@ def session(
     return spark
 
 
+def stop_context(sc: SparkContext, process_ends: bool = False) -> None:
+    """Stop sc: the JVM's context, its executors and UI, its event log written and closed.
+    process_ends: the process exits right after, so pyspark's accumulator server (a daemon
+    thread whose shutdown waits up to a second for its connection's next poll) is left to end
+    with the process instead of being waited for."""
+    if process_ends:
+        sc._accumulatorServer = None  # pyspark's stop() then skips only that wait
+    sc.stop()
+
+
 def describe(spark: SparkSession | SparkContext) -> dict[str, str]:
     """Where to watch the run: master, UI address, event log folder, application id.
 

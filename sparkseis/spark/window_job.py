@@ -32,7 +32,7 @@ from sparkseis.db.partitions import release_snapshot
 from sparkseis.db.runs import RunRecord
 from sparkseis.report import RunReport
 from sparkseis.spark.reader import plan_read
-from sparkseis.spark.session import describe, spark_context, warm_workers
+from sparkseis.spark.session import describe, spark_context, stop_context, warm_workers
 from sparkseis.spark.sink import count_live, refuse_other_outputs, write_distributed_data
 
 # where conf/spark/log4j2.properties sends task failure traces
@@ -104,7 +104,9 @@ def run_window_job(
     client, db, query, prepared = job.open_input(args, settings)
     record = None
     if not args.count_only:
-        arguments = {k: (redact_uri(v) if k == "mongo_uri" and v else v) for k, v in vars(args).items()}
+        arguments = {
+            k: (redact_uri(v) if k == "mongo_uri" and v else v) for k, v in vars(args).items() if k != "process_ends"
+        }
         record = RunRecord.begin(db, job.name, args.output_tag, arguments, resume=args.resume)
     with record if record is not None else contextlib.nullcontext():
         if record is not None and not args.overwrite:
@@ -188,7 +190,7 @@ def _process(
     report.context_up = context_up
     if owns_context:
         stopping = time.perf_counter()
-        sc.stop()
+        stop_context(sc, process_ends=getattr(args, "process_ends", False))
         report.shutdown_s = time.perf_counter() - stopping
     return report
 

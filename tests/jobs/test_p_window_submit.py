@@ -28,4 +28,9 @@ def test_spark_submit_runs_the_job_with_its_master(embedded_server, shipped_db, 
     assert re.search(
         r"WindowData: window \[-100, 600\] s is partly outside the data span \[-[\d.]+\.\.-[\d.]+, ", out.stdout
     ), out.stdout
-    assert any(tmp_path.iterdir()), "no Spark event log written"
+    logs = [p for p in tmp_path.iterdir() if p.name.startswith("eventlog_v2_")]
+    assert len(logs) == 1, "no Spark event log written"
+    # the context was stopped before the process ended (quickly: see session.stop_context): the
+    # event log is closed, as the history server needs to list the run as complete
+    status = sorted(p.name for p in logs[0].iterdir() if p.name.startswith("appstatus_"))
+    assert status and not any(name.endswith(".inprogress") for name in status), status
