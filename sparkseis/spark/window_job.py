@@ -145,20 +145,19 @@ def _process(
         table = table or travel_time_table(args.model, phases, settings.traveltime_cache)
         sc = context.result() if owns_context else getattr(spark, "sparkContext", spark)
         context_up = time.time()
+        check_master(sc.master, db.client.uri)
+        group = record.run_id if record is not None else f"{job.name}-count-{sc.applicationId}-{int(time.time())}"
+        label = f"{job.name} {'count only' if args.count_only else 'data_tag=' + args.output_tag}"
+        # the workers start and import the chain (the longest step of a start) while the driver
+        # says where to watch and plans the read
+        warming = pool.submit(_warm_up, sc, group, label) if args.warm_up else None
         where = describe(sc)
-        check_master(where["master"], db.client.uri)
         if record is not None:
             record.update(application_id=where["application_id"], master=where["master"])
         print(
             f"Spark master {where['master']}, UI {where['ui']} (while running), event log {where['event_log']}",
             flush=True,
         )
-        group = (
-            record.run_id if record is not None else f"{job.name}-count-{where['application_id']}-{int(time.time())}"
-        )
-        label = f"{job.name} {'count only' if args.count_only else 'data_tag=' + args.output_tag}"
-        # the workers start and import the chain while the driver plans the read
-        warming = pool.submit(_warm_up, sc, group, label) if args.warm_up else None
         sc.setJobGroup(group, label, interruptOnCancel=False)
         plan = None
         try:
