@@ -174,6 +174,7 @@ def test_step_times_come_from_the_workers(spark, job_db):
     assert list(steps) == chain  # reported in the order a datum meets the steps
     for name in chain[3:]:
         assert steps[name] > 0, name
-    # the window's records are read after P is known: decoding whole 70-minute 40 sps records costs more
+    # with --full-record the reader decodes whole records and no step reads them later (which
+    # costs less is a benchmark's question: benchmarks/p_window_bench.py, not a timed test)
     whole = job(spark, "--output-tag", "timed_whole", "--time-steps", "--full-record", "--overwrite").step_ms
-    assert "read_for_window" not in whole and whole["decode"] > steps["decode"] + steps["read_for_window"]
+    assert "read_for_window" not in whole and whole["decode"] > 0 and "detrend" in whole
