@@ -136,11 +136,11 @@ def _export_command(args: argparse.Namespace) -> int:
 def _traveltime_command(args: argparse.Namespace) -> int:
     import time
 
-    from sparkseis.algorithms.traveltime import phase_list
+    from sparkseis.algorithms.traveltime import phase_list, phase_names
     from sparkseis.algorithms.traveltime_table import cache_file, cached_table, travel_time_table
     from sparkseis.core.errors import ArgumentError, JobError
 
-    phases = phase_list(tuple(p.strip() for p in args.phases.split(",") if p.strip()), args.pdiff)
+    phases = phase_list(phase_names(args.phases), args.pdiff)
     if not phases:
         raise JobError("--phases names no phase")
     cache = args.settings.traveltime_cache

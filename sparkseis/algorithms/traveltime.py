@@ -258,6 +258,11 @@ def epicentral_distance(
     return float(distance), float(esaz), float(seaz)
 
 
+def phase_names(text: str) -> tuple[str, ...]:
+    """The phase names of a comma-separated list as given on a command line ("P, p" -> ("P", "p"))."""
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
 def phase_list(phases, use_pdiff: bool) -> tuple[str, ...]:
     """The phases set_Ptime asks for: `phases` (a name or names), and Pdiff if use_pdiff."""
     out = (phases,) if isinstance(phases, str) else tuple(phases)

@@ -23,7 +23,7 @@ from pyspark import SparkContext
 from pyspark.errors import PySparkException
 
 from sparkseis import config
-from sparkseis.algorithms.traveltime import phase_list
+from sparkseis.algorithms.traveltime import phase_list, phase_names
 from sparkseis.algorithms.traveltime_table import TravelTimeTable, travel_time_table
 from sparkseis.client import Client, redact_uri
 from sparkseis.config import Settings
@@ -49,7 +49,7 @@ def _task_failure(err: Exception) -> str:
 
 
 def phases_of(args: argparse.Namespace) -> tuple[str, ...]:
-    return tuple(p.strip() for p in args.phases.split(",") if p.strip())
+    return phase_names(args.phases)
 
 
 def check_master(master: str, uri: str) -> None:
