@@ -113,6 +113,16 @@ def run_command(name: str, parser: argparse.ArgumentParser, engine: str, argv: l
     began = run_started()  # the summary's total is the whole process, spark-submit's JVM start included
     args = parser.parse_args(argv)
     args.process_ends = True  # the command's process ends with the run: its context stops quickly
+    from sparkseis import config
+    from sparkseis.spark import worker_zygote
+
+    settings = config.settings()
+    spark_conf = config.spark_defaults(settings.spark_conf_dir)
+    master = args.master or settings.spark_master or spark_conf.get("spark.master", "local")
+    if worker_zygote.wanted(master, spark_conf.get("spark.python.daemon.module"), spark_conf.get(worker_zygote.CONF)):
+        # the Python workers' imports start now, beside the JVM's and the driver's own start
+        # (spark-submit's own --master and --conf are only known once the context starts)
+        worker_zygote.start()
     from sparkseis.spark.window_job import TASK_LOG
 
     run = importlib.import_module(engine).run

@@ -14,6 +14,9 @@ from typing import NoReturn
 def exit_now(code: int) -> NoReturn:
     """Flush what was printed and logged, then end the process with code (no teardown)."""
     logging.shutdown()
+    zygote = sys.modules.get("sparkseis.spark.worker_zygote")
+    if zygote is not None:
+        zygote.stop()  # a run that ended before its Spark context started leaves none behind
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

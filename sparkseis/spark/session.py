@@ -13,6 +13,7 @@ from pyspark.sql import SparkSession
 
 from sparkseis import config, defaults
 from sparkseis.config import Settings
+from sparkseis.spark import worker_zygote
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,14 @@ def spark_context(
             wanted.set(key, value)
     if app_name:
         wanted.setAppName(app_name)
+    if worker_zygote.wanted(
+        master, wanted.get("spark.python.daemon.module", None), wanted.get(worker_zygote.CONF, None)
+    ):
+        zygote = worker_zygote.start()  # started already, where the command began (run_command)
+        if zygote is not None:
+            wanted.set(f"spark.executorEnv.{worker_zygote.SOCKET_VAR}", zygote)
+    else:
+        worker_zygote.stop()  # the workers are not forked on this machine, or not by our daemon
     sc = SparkContext.getOrCreate(wanted)
     sc.setLogLevel("WARN")
     if "obspy.taup" in sys.modules:
@@ -161,6 +170,7 @@ def stop_context(sc: SparkContext, process_ends: bool = False) -> None:
     if process_ends:
         sc._accumulatorServer = None  # pyspark's stop() then skips only that wait
     sc.stop()
+    worker_zygote.stop()
 
 
 def describe(spark: SparkSession | SparkContext) -> dict[str, str]:

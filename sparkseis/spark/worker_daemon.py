@@ -5,6 +5,8 @@ loaded (forked, not imported: about 2 s of CPU per worker otherwise, paid while 
 starts the job).
 
 Nothing here opens a connection or starts a thread: a forked child must not share either.
+With a local master the chain is usually imported before Spark asks for the daemon, by the
+driver's zygote (worker_zygote), which this module hands its place to.
 """
 
 from __future__ import annotations
@@ -30,8 +32,18 @@ def preload() -> None:
         importlib.import_module(name)
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Become the daemon forked from this driver's preloaded zygote (sparkseis.spark.worker_zygote),
+    where there is one that matches; else import the chain here, then run pyspark's daemon."""
+    from sparkseis.spark.worker_zygote import hand_over
+
+    if hand_over():
+        return  # not reached: the zygote's child is the daemon, and this process exits with it
     preload()
     import pyspark.daemon
 
     pyspark.daemon.manager()
+
+
+if __name__ == "__main__":
+    main()
