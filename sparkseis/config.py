@@ -167,3 +167,19 @@ def spark_defaults(conf_dir: Path | None = None) -> dict[str, str]:
                 key, _, value = line.partition(" ")
                 settings[key] = value.strip()
     return settings
+
+
+def resolve_master(master: str | None = None, settings: Settings | None = None) -> str:
+    """master: this argument, else SPARKSEIS_SPARK_MASTER, else conf/spark/spark-defaults.conf,
+    else local[*,4] (spark-submit's --master wins over all but the argument; see
+    sparkseis.spark.session)."""
+    chosen = settings or current_settings()
+    return (
+        master
+        or chosen.spark_master
+        or spark_defaults(chosen.spark_conf_dir).get("spark.master")
+        or defaults.SPARK_MASTER
+    )
+
+
+current_settings = settings  # settings() under a name resolve_master's argument does not hide

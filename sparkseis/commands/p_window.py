@@ -117,9 +117,9 @@ def run_command(name: str, parser: argparse.ArgumentParser, engine: str, argv: l
     from sparkseis.spark import worker_zygote
 
     settings = config.settings()
-    spark_conf = config.spark_defaults(settings.spark_conf_dir)
-    master = args.master or settings.spark_master or spark_conf.get("spark.master", "local")
-    if worker_zygote.wanted(master, spark_conf.get("spark.python.daemon.module"), spark_conf.get(worker_zygote.CONF)):
+    if worker_zygote.wanted(
+        config.resolve_master(args.master, settings), config.spark_defaults(settings.spark_conf_dir)
+    ):
         # the Python workers' imports start now, beside the JVM's and the driver's own start
         # (spark-submit's own --master and --conf are only known once the context starts)
         worker_zygote.start()

@@ -11,8 +11,8 @@ import time
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
-from sparkseis import config, defaults
-from sparkseis.config import Settings
+from sparkseis import config
+from sparkseis.config import Settings, resolve_master  # noqa: F401 - resolve_master: part of this module's interface
 from sparkseis.spark import worker_zygote
 
 log = logging.getLogger(__name__)
@@ -61,18 +61,6 @@ def event_log_dir(settings: Settings | None = None) -> str:
     return folder.resolve().as_uri()
 
 
-def resolve_master(master: str | None = None, settings: Settings | None = None) -> str:
-    """master: this argument, else SPARKSEIS_SPARK_MASTER, else conf/spark/spark-defaults.conf,
-    else local[*,4] (spark-submit's --master wins over all but the argument; see session)."""
-    settings = settings or config.settings()
-    return (
-        master
-        or settings.spark_master
-        or config.spark_defaults(settings.spark_conf_dir).get("spark.master")
-        or defaults.SPARK_MASTER
-    )
-
-
 def spark_context(
     master: str | None = None,
     app_name: str | None = None,
@@ -117,9 +105,7 @@ def spark_context(
             wanted.set(key, value)
     if app_name:
         wanted.setAppName(app_name)
-    if worker_zygote.wanted(
-        master, wanted.get("spark.python.daemon.module", None), wanted.get(worker_zygote.CONF, None)
-    ):
+    if worker_zygote.wanted(master, wanted):
         zygote = worker_zygote.start()  # started already, where the command began (run_command)
         if zygote is not None:
             wanted.set(f"spark.executorEnv.{worker_zygote.SOCKET_VAR}", zygote)

@@ -79,13 +79,13 @@ def supported() -> bool:
     return hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds") and os.name == "posix"
 
 
-def wanted(master: str | None, daemon_module: str | None, setting: str | None) -> bool:
+def wanted(master: str | None, conf) -> bool:
     """Whether a session should use a zygote: a local master (the workers fork on this machine),
-    sparkseis' daemon, and CONF not false."""
+    sparkseis' daemon, and CONF not false. conf: Spark settings with .get (dict or SparkConf)."""
     return (
         (master or "").startswith("local")
-        and daemon_module == "sparkseis.spark.worker_daemon"
-        and (setting or "true").strip().lower() != "false"
+        and conf.get("spark.python.daemon.module", None) == "sparkseis.spark.worker_daemon"
+        and (conf.get(CONF, None) or "true").strip().lower() != "false"
     )
 
 

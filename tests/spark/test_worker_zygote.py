@@ -42,14 +42,17 @@ def test_local_spark_forks_its_workers_from_the_zygote(spark):
 
 
 def test_wanted_only_for_local_masters_with_our_daemon():
+    def conf(daemon: str, setting: str | None = None) -> dict:
+        return {"spark.python.daemon.module": daemon, **({worker_zygote.CONF: setting} if setting else {})}
+
     ours = "sparkseis.spark.worker_daemon"
-    assert worker_zygote.wanted("local[2]", ours, None)
-    assert worker_zygote.wanted("local[*,4]", ours, "true")
-    assert not worker_zygote.wanted("local[2]", ours, "false")
-    assert not worker_zygote.wanted("local[2]", ours, " False ")
-    assert not worker_zygote.wanted("spark://10.0.0.1:7077", ours, None)
-    assert not worker_zygote.wanted("local[2]", "pyspark.daemon", None)
-    assert not worker_zygote.wanted(None, ours, None)
+    assert worker_zygote.wanted("local[2]", conf(ours))
+    assert worker_zygote.wanted("local[*,4]", conf(ours, "true"))
+    assert not worker_zygote.wanted("local[2]", conf(ours, "false"))
+    assert not worker_zygote.wanted("local[2]", conf(ours, " False "))
+    assert not worker_zygote.wanted("spark://10.0.0.1:7077", conf(ours))
+    assert not worker_zygote.wanted("local[2]", conf("pyspark.daemon"))
+    assert not worker_zygote.wanted(None, conf(ours))
 
 
 def test_no_zygote_named_or_none_listening_changes_nothing(monkeypatch, tmp_path):
